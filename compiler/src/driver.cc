@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "driver.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+
+#include "analyzer.h"
+#include "clang/AST/ASTConsumer.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/Basic/SourceManager.h"
+#include "clang/Basic/Version.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/FrontendAction.h"
+#include "clang/Tooling/CompilationDatabase.h"
+#include "clang/Tooling/Tooling.h"
+#include "emitter.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+#ifndef S6C_RUNTIME_INCLUDE_DIR
+#error "S6C_RUNTIME_INCLUDE_DIR must point at runtime/include"
+#endif
+#ifndef S6C_CLANG_RESOURCE_DIR
+#error "S6C_CLANG_RESOURCE_DIR must point at Clang's resource directory"
+#endif
+
+namespace s6c {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: s6c HEADER... -o OUTDIR [-I DIR]... [-D NAME[=VALUE]]... [--depfile FILE]\n"
+    "           [-- EXTRA-CLANG-ARGS...]\n"
+    "       s6c --help | --version\n"
+    "\n"
+    "Generates, for every state class (deriving from s6::SingleWriter or s6::MultiWriter) in\n"
+    "each HEADER, a codec, a stub, a skeleton and a type descriptor, written to\n"
+    "OUTDIR/<stem>.s6.h and OUTDIR/<stem>.s6.cc. Plain structs in the headers get codecs so\n"
+    "they can be map keys.\n"
+    "\n"
+    "options:\n"
+    "  -o OUTDIR          where to write the generated files (created if missing)\n"
+    "  -I DIR             add an include directory (also -IDIR)\n"
+    "  -D NAME[=VALUE]    define a macro (also -DNAME)\n"
+    "  --depfile FILE     write a Makefile-style dependency file for the first output\n"
+    "  --                 pass the remaining arguments to Clang unchanged\n"
+    "  --help, --version\n"
+    "\n"
+    "exit status: 0 ok, 1 errors in the input (reported as file:line:col: error: ...),\n"
+    "2 usage errors.\n";
+
+struct Options {
+  std::vector<std::string> headers;
+  std::string out_dir;
+  std::vector<std::string> clang_args;
+  std::string depfile;
+};
+
+std::string Absolute(const std::string& path) {
+  llvm::SmallString<256> p(path);
+  llvm::sys::fs::make_absolute(p);
+  llvm::sys::path::remove_dots(p, /*remove_dot_dot=*/true);
+  return std::string(p.str());
+}
+
+std::string RealPath(const std::string& path) {
+  llvm::SmallString<256> out;
+  if (llvm::sys::fs::real_path(path, out)) return Absolute(path);
+  return std::string(out.str());
+}
+
+int UsageError(const std::string& msg) {
+  llvm::errs() << "s6c: error: " << msg << "\n(run 's6c --help' for usage)\n";
+  return kExitUsage;
+}
+
+// Parses `args`; returns an exit code when the run should stop here.
+std::optional<int> ParseArgs(const std::vector<std::string>& args, Options& opt) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](const char* flag) -> std::optional<std::string> {
+      if (i + 1 >= args.size()) return std::nullopt;
+      (void)flag;
+      return args[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      llvm::outs() << kUsage;
+      return kExitOk;
+    }
+    if (a == "--version") {
+      llvm::outs() << "s6c " << kVersion << " (Clang " << CLANG_VERSION_STRING << ")\n";
+      return kExitOk;
+    }
+    if (a == "--") {
+      opt.clang_args.insert(opt.clang_args.end(), args.begin() + static_cast<long>(i) + 1,
+                            args.end());
+      break;
+    }
+    if (a == "-o" || a == "--depfile" || a == "-I" || a == "-D") {
+      auto v = value(a.c_str());
+      if (!v || v->empty()) return UsageError("option '" + a + "' needs a value");
+      if (a == "-o") {
+        opt.out_dir = *v;
+      } else if (a == "--depfile") {
+        opt.depfile = *v;
+      } else {
+        opt.clang_args.push_back(a + *v);
+      }
+      continue;
+    }
+    if (a.size() > 2 && (a.rfind("-I", 0) == 0 || a.rfind("-D", 0) == 0)) {
+      opt.clang_args.push_back(a);
+      continue;
+    }
+    if (!a.empty() && a[0] == '-') return UsageError("unknown option '" + a + "'");
+    opt.headers.push_back(a);
+  }
+  if (opt.headers.empty()) return UsageError("no input headers");
+  if (opt.out_dir.empty()) return UsageError("no output directory (-o OUTDIR)");
+  std::set<std::string> stems;
+  for (const std::string& h : opt.headers) {
+    if (!llvm::sys::fs::is_regular_file(h)) return UsageError("cannot read header '" + h + "'");
+    if (!stems.insert(llvm::sys::path::stem(h).str()).second) {
+      return UsageError("two inputs named '" + llvm::sys::path::stem(h).str() +
+                        "': their outputs would collide");
+    }
+  }
+  return std::nullopt;
+}
+
+// Where the s6 runtime headers are: next to an installed s6c (<prefix>/include), else the
+// source tree this s6c was built from.
+std::string RuntimeIncludeDir() {
+  const std::string exe =
+      llvm::sys::fs::getMainExecutable("s6c", reinterpret_cast<void*>(&RuntimeIncludeDir));
+  if (!exe.empty()) {
+    llvm::SmallString<256> p(llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
+    llvm::sys::path::append(p, "include", "s6", "object.h");
+    if (llvm::sys::fs::exists(p)) {
+      return std::string(llvm::sys::path::parent_path(llvm::sys::path::parent_path(p)));
+    }
+  }
+  return S6C_RUNTIME_INCLUDE_DIR;
+}
+
+struct RunState {
+  std::set<std::string> inputs;             // real paths
+  std::map<std::string, FileModel> models;  // real path -> model
+  std::set<std::string> dependencies;       // every file read
+};
+
+class Consumer : public clang::ASTConsumer {
+ public:
+  Consumer(RunState& state, std::string input) : state_(state), input_(std::move(input)) {}
+  void HandleTranslationUnit(clang::ASTContext& ctx) override {
+    const clang::SourceManager& sm = ctx.getSourceManager();
+    for (auto it = sm.fileinfo_begin(); it != sm.fileinfo_end(); ++it) {
+      state_.dependencies.insert(Absolute(it->first->getName().str()));
+    }
+    // After a Clang error the AST is partial; analysing it would only add noise.
+    if (ctx.getDiagnostics().hasErrorOccurred()) return;
+    state_.models[input_] = AnalyzeTranslationUnit(ctx, input_, state_.inputs);
+  }
+
+ private:
+  RunState& state_;
+  std::string input_;
+};
+
+class Action : public clang::ASTFrontendAction {
+ public:
+  explicit Action(RunState& state) : state_(state) {}
+  std::unique_ptr<clang::ASTConsumer> CreateASTConsumer(clang::CompilerInstance&,
+                                                        llvm::StringRef file) override {
+    return std::make_unique<Consumer>(state_, RealPath(file.str()));
+  }
+
+ private:
+  RunState& state_;
+};
+
+class Factory : public clang::tooling::FrontendActionFactory {
+ public:
+  explicit Factory(RunState& state) : state_(state) {}
+  std::unique_ptr<clang::FrontendAction> create() override {
+    return std::make_unique<Action>(state_);
+  }
+
+ private:
+  RunState& state_;
+};
+
+// Writes `content` to `path` unless it already holds exactly that; atomic via rename.
+bool WriteIfChanged(const std::string& path, const std::string& content) {
+  if (auto existing = llvm::MemoryBuffer::getFile(path)) {
+    if ((*existing)->getBuffer() == content) return true;
+  }
+  const std::string tmp = path + ".tmp";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(tmp, ec);
+    if (ec) {
+      llvm::errs() << "s6c: error: cannot write '" << tmp << "': " << ec.message() << "\n";
+      return false;
+    }
+    os << content;
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(tmp, path)) {
+    llvm::errs() << "s6c: error: cannot write '" << path << "': " << ec.message() << "\n";
+    return false;
+  }
+  return true;
+}
+
+std::string DepEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == ' ' || c == '#') out += '\\';
+    if (c == '$') out += '$';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+int RunS6c(const std::vector<std::string>& args) {
+  Options opt;
+  if (auto code = ParseArgs(args, opt)) return *code;
+
+  RunState state;
+  std::vector<std::string> sources;
+  for (const std::string& h : opt.headers) {
+    sources.push_back(Absolute(h));
+    state.inputs.insert(RealPath(h));
+  }
+  std::vector<std::string> clang_args = {
+      "-xc++", "-std=c++20", "-DS6C=1", "-Wno-pragma-once-outside-header",
+      "-resource-dir", S6C_CLANG_RESOURCE_DIR,
+      "-I" + RuntimeIncludeDir(),
+  };
+  // Each header's own directory comes first, as for a quoted include from the header itself.
+  std::set<std::string> header_dirs;
+  for (const std::string& s : sources) header_dirs.insert(llvm::sys::path::parent_path(s).str());
+  for (const std::string& d : header_dirs) clang_args.push_back("-I" + d);
+  clang_args.insert(clang_args.end(), opt.clang_args.begin(), opt.clang_args.end());
+
+  clang::tooling::FixedCompilationDatabase db(".", clang_args);
+  clang::tooling::ClangTool tool(db, sources);
+  Factory factory(state);
+  const int rc = tool.run(&factory);
+  if (rc != 0 || state.models.size() != sources.size()) return kExitDiagnostics;
+
+  std::error_code ec = llvm::sys::fs::create_directories(opt.out_dir);
+  if (ec) {
+    llvm::errs() << "s6c: error: cannot create '" << opt.out_dir << "': " << ec.message() << "\n";
+    return kExitDiagnostics;
+  }
+  std::vector<std::string> outputs;
+  for (const std::string& h : opt.headers) {
+    const FileModel& model = state.models.at(RealPath(h));
+    const GeneratedFiles files = Emit(model);
+    llvm::SmallString<256> base(opt.out_dir);
+    llvm::sys::path::append(base, model.stem);
+    const std::string hdr = std::string(base.str()) + ".s6.h";
+    const std::string src = std::string(base.str()) + ".s6.cc";
+    if (!WriteIfChanged(hdr, files.header) || !WriteIfChanged(src, files.source)) {
+      return kExitDiagnostics;
+    }
+    outputs.push_back(hdr);
+  }
+  if (!opt.depfile.empty()) {
+    std::string dep = DepEscape(Absolute(outputs.front())) + ":";
+    for (const std::string& d : state.dependencies) dep += " \\\n  " + DepEscape(d);
+    dep += "\n";
+    if (!WriteIfChanged(opt.depfile, dep)) return kExitDiagnostics;
+  }
+  return kExitOk;
+}
+
+}  // namespace s6c
