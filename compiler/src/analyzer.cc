@@ -560,6 +560,7 @@ void Analyzer::AnalyzeMethod(const CXXRecordDecl* rd, const clang::CXXMethodDecl
     ParamModel pm;
     pm.name = p->getName().str();
     pm.spelled_type = Spell(p->getType());
+    pm.value_type = Spell(p->getType().getNonReferenceType().getUnqualifiedType());
     QualType pt = p->getType();
     std::string norm;
     const std::string pname = pm.name.empty() ? "#" + std::to_string(index + 1) : pm.name;
@@ -658,6 +659,9 @@ std::optional<StateClassModel> Analyzer::AnalyzeStateClass(const CXXRecordDecl* 
   StateClassModel sc;
   sc.qualified_name = Qualified(rd);
   sc.multi_writer = multi_writer;
+  if (const auto* ns = llvm::dyn_cast<clang::NamespaceDecl>(rd->getEnclosingNamespaceContext())) {
+    sc.enclosing_namespace = ns->getQualifiedNameAsString();
+  }
   if (rd->getDescribedClassTemplate() != nullptr) {
     Error(rd->getLocation(), "state class templates are not supported; derive a plain class");
     return std::nullopt;

@@ -51,8 +51,44 @@ std::string FieldType(const RecordModel& r, const FieldModel& f) {
   return "decltype(" + Global(r.qualified_name) + "::" + f.name + ")";
 }
 
+// Name of the generated function that evaluates a default argument in the class's namespace.
+std::string DefaultHelper(const StateClassModel& sc, const MethodModel& m, std::size_t param) {
+  const std::string cls = sc.qualified_name.substr(sc.qualified_name.rfind(':') + 1);
+  return "s6_default_" + cls + "_" + m.name + "_" + std::to_string(m.decl_order) + "_" +
+         std::to_string(param);
+}
+
+std::string DefaultHelperRef(const StateClassModel& sc, const MethodModel& m, std::size_t param) {
+  return (sc.enclosing_namespace.empty() ? "::" : Global(sc.enclosing_namespace) + "::") +
+         DefaultHelper(sc, m, param) + "()";
+}
+
+// Default arguments are written in the class's namespace; the stub lives in namespace s6. Each
+// default becomes a helper function in the class's namespace, where the same names resolve.
+void EmitDefaultHelpers(const StateClassModel& sc, std::string& h) {
+  std::string body;
+  for (const MethodModel& m : sc.methods) {
+    if (!m.shippable) continue;
+    for (std::size_t i = 0; i < m.params.size(); ++i) {
+      const ParamModel& p = m.params[i];
+      if (p.default_arg.empty()) continue;
+      body += "inline " + p.value_type + " " + DefaultHelper(sc, m, i) + "() { return " +
+              p.default_arg + "; }\n";
+    }
+  }
+  if (body.empty()) return;
+  h += "// Default arguments of " + sc.qualified_name + "'s methods, for its stub.\n";
+  if (sc.enclosing_namespace.empty()) {
+    h += body + "\n";
+  } else {
+    h += "namespace " + sc.enclosing_namespace + " {\n" + body + "}  // namespace " +
+         sc.enclosing_namespace + "\n\n";
+  }
+}
+
 // "(const ::std::string & a0, int a1)" with optional names and defaults.
-std::string ParamList(const MethodModel& m, bool with_defaults, bool generated_names) {
+std::string ParamList(const StateClassModel& sc, const MethodModel& m, bool with_defaults,
+                      bool generated_names) {
   std::string s = "(";
   for (std::size_t i = 0; i < m.params.size(); ++i) {
     const ParamModel& p = m.params[i];
@@ -60,7 +96,7 @@ std::string ParamList(const MethodModel& m, bool with_defaults, bool generated_n
     s += p.spelled_type;
     const std::string name = generated_names ? "a" + std::to_string(i) : p.name;
     if (!name.empty()) s += " " + name;
-    if (with_defaults && !p.default_arg.empty()) s += " = " + p.default_arg;
+    if (with_defaults && !p.default_arg.empty()) s += " = " + DefaultHelperRef(sc, m, i);
   }
   return s + ")";
 }
@@ -134,7 +170,7 @@ void EmitStateDecl(const StateClassModel& sc, std::string& h) {
   for (const MethodModel* mp : in_order) {
     const MethodModel& m = *mp;
     if (!m.shippable) continue;
-    h += "  " + m.return_type + " " + m.name + ParamList(m, true, false) +
+    h += "  " + m.return_type + " " + m.name + ParamList(sc, m, true, false) +
          (m.is_const ? " const" : "") + ";\n";
   }
   h += "\n private:\n  RemoteCaller& caller_;\n};\n\n";
@@ -180,7 +216,7 @@ void EmitStateDef(const StateClassModel& sc, std::string& c) {
   for (std::size_t i = 0; i < sc.methods.size(); ++i) {
     const MethodModel& m = sc.methods[i];
     if (!m.shippable) continue;
-    c += m.return_type + " Stub<" + t + ">::" + m.name + ParamList(m, false, true) +
+    c += m.return_type + " Stub<" + t + ">::" + m.name + ParamList(sc, m, false, true) +
          (m.is_const ? " const" : "") + " {\n";
     c += "  return internal::InvokeRemote<" + m.return_type + ">(caller_, " + table + "[" +
          std::to_string(i) + "]";
@@ -226,7 +262,9 @@ GeneratedFiles Emit(const FileModel& model) {
          " without a codec (not used by any state class):\n";
     for (const std::string& s : model.skipped) h += "//   " + s + "\n";
   }
-  h += "\nnamespace s6 {\n\n";
+  h += "\n";
+  for (const StateClassModel& sc : model.state_classes) EmitDefaultHelpers(sc, h);
+  h += "namespace s6 {\n\n";
   for (const RecordModel& r : model.records) EmitCodecDecl(r, h);
   for (const StateClassModel& sc : model.state_classes) EmitStateDecl(sc, h);
   h += "}  // namespace s6\n";

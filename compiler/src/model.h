@@ -66,6 +66,7 @@ struct ParamModel {
   std::string name;           // as declared (may be empty)
   std::string spelled_type;   // as declared, fully qualified: "const ::std::string &"
   std::string default_arg;    // source text of the default argument, or empty
+  std::string value_type;     // fully qualified type without reference and cv (for defaults)
 };
 
 struct MethodModel {
@@ -85,6 +86,9 @@ struct MethodModel {
 
 struct StateClassModel {
   std::string qualified_name;
+  /// The namespace enclosing the class ("" for the global namespace): default arguments are
+  /// evaluated there, in generated helper functions, so they see the same names as in the class.
+  std::string enclosing_namespace;
   bool multi_writer = false;
   uint64_t schema_hash = 0;
   std::vector<MethodModel> methods;  // sorted by id

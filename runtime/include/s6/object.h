@@ -15,7 +15,8 @@
 //     S6_STATE(PortPool);                           // lets generated code see private fields
 //   };
 //
-// Theory of operation: the bases are empty, non-virtual tag types. A state class never has a
+// Theory of operation: the bases are empty, non-virtual tag types (so a state class may be an
+// aggregate). A state class never has a
 // vtable; the runtime learns everything it needs (codec, stub, skeleton, descriptor) from code
 // that s6c generates next to the header. Under GCC the annotations expand to nothing; under Clang
 // (which is what s6c parses with) they are `annotate` attributes that s6c turns into method flags
@@ -37,25 +38,17 @@ enum class ObjectKind : uint8_t {
 /// Base of state classes that move to their user (per-flow state). Exactly one instance holds
 /// such an object at any time; every access is local to the holder.
 class SingleWriter {
- protected:
-  SingleWriter() = default;
-  ~SingleWriter() = default;
-  SingleWriter(const SingleWriter&) = default;
-  SingleWriter& operator=(const SingleWriter&) = default;
-  SingleWriter(SingleWriter&&) = default;
-  SingleWriter& operator=(SingleWriter&&) = default;
+ public:
+  /// The base carries no state: state classes may default their comparisons.
+  friend constexpr bool operator==(const SingleWriter&, const SingleWriter&) noexcept { return true; }
 };
 
 /// Base of state classes that stay at their home instance (shared state). Calls from other
 /// instances are shipped to the home and run there in arrival order.
 class MultiWriter {
- protected:
-  MultiWriter() = default;
-  ~MultiWriter() = default;
-  MultiWriter(const MultiWriter&) = default;
-  MultiWriter& operator=(const MultiWriter&) = default;
-  MultiWriter(MultiWriter&&) = default;
-  MultiWriter& operator=(MultiWriter&&) = default;
+ public:
+  /// The base carries no state: state classes may default their comparisons.
+  friend constexpr bool operator==(const MultiWriter&, const MultiWriter&) noexcept { return true; }
 };
 
 /// Primary template of the generated codecs (see s6/codec.h). Declared here so that
