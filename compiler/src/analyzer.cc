@@ -71,6 +71,10 @@ unsigned S6Kinds(const CXXRecordDecl* rd) {
   return kinds;
 }
 
+constexpr const char* kVirtualMessage =
+    "state classes can't have virtual methods: objects move between instances as data, "
+    "without a vtable";
+
 std::string IntName(unsigned bits, bool is_signed) {
   return (is_signed ? "i" : "u") + std::to_string(bits);
 }
@@ -387,8 +391,8 @@ const RecordInfo& Analyzer::AnalyzeRecord(const CXXRecordDecl* rd_in) {
   const bool has_state = HasStateMacro(rd);
 
   if (rd->isUnion()) {
-    problems.push_back({rd->getLocation(), "unions can't be encoded field-wise; use std::variant-"
-                                           "free structs or separate fields",
+    problems.push_back({rd->getLocation(), "unions can't be encoded field-wise (which member is "
+                                           "live is unknown); use separate fields",
                         nullptr});
   } else if (rd->getIdentifier() == nullptr) {
     problems.push_back(
@@ -410,6 +414,18 @@ const RecordInfo& Analyzer::AnalyzeRecord(const CXXRecordDecl* rd_in) {
                             "', which is not an s6c input; add that header to the s6c command "
                             "(s6_add_objects HEADERS) so it gets a codec",
                         nullptr});
+  }
+  // A wrong class name in S6_STATE(...) is an easy copy-paste mistake.
+  for (const clang::Decl* d : rd->decls()) {
+    const auto* alias = llvm::dyn_cast<clang::TypedefNameDecl>(d);
+    if (alias == nullptr || alias->getName() != "S6StateTag_") continue;
+    const CXXRecordDecl* named = alias->getUnderlyingType()->getAsCXXRecordDecl();
+    if (named == nullptr || named->getCanonicalDecl() != rd->getCanonicalDecl()) {
+      problems.push_back({alias->getLocation(),
+                          "S6_STATE names '" + Describe(alias->getUnderlyingType()) +
+                              "' but is inside '" + model.qualified_name + "'",
+                          nullptr});
+    }
   }
   if (problems.empty()) {
     for (const clang::CXXBaseSpecifier& base : rd->bases()) {
@@ -515,8 +531,7 @@ void Analyzer::AnalyzeMethod(const CXXRecordDecl* rd, const clang::CXXMethodDecl
   }
   const SourceLocation loc = md->getLocation();
   if (md->isVirtual()) {
-    Error(loc, "state class methods can't be virtual: objects move between instances as data, "
-               "without a vtable");
+    Error(loc, kVirtualMessage);
     ok = false;
   }
   if ((stale || untether) && !multi_writer) {
@@ -531,7 +546,8 @@ void Analyzer::AnalyzeMethod(const CXXRecordDecl* rd, const clang::CXXMethodDecl
     ok = false;
   }
   const bool returns_void = md->getReturnType()->isVoidType();
-  if (untether && !returns_void) {
+  // With both annotations the return-type rules contradict each other; one error is enough.
+  if (untether && !stale && !returns_void) {
     Error(loc, "S6_UNTETHER method '" + m.name + "' must return void (its caller does not wait "
                "for a result), but returns '" + Describe(md->getReturnType()) + "'");
     ok = false;
@@ -540,7 +556,7 @@ void Analyzer::AnalyzeMethod(const CXXRecordDecl* rd, const clang::CXXMethodDecl
     Error(loc, "S6_STALE method '" + m.name + "' must be const (a cached copy may answer it)");
     ok = false;
   }
-  if (stale && returns_void) {
+  if (stale && !untether && returns_void) {
     Error(loc, "S6_STALE method '" + m.name + "' returns void; a stale read must return a value");
     ok = false;
   }
@@ -666,22 +682,19 @@ std::optional<StateClassModel> Analyzer::AnalyzeStateClass(const CXXRecordDecl* 
     Error(rd->getLocation(), "state class templates are not supported; derive a plain class");
     return std::nullopt;
   }
-  if (!rd->hasDefaultConstructor()) {
-    Error(rd->getLocation(), "state class '" + sc.qualified_name +
-                                 "' needs a default constructor (the runtime creates objects "
-                                 "and decodes state into them)");
-    ok = false;
-  }
-  // A wrong class name in S6_STATE(...) is an easy copy-paste mistake.
-  for (const clang::Decl* d : rd->decls()) {
-    const auto* alias = llvm::dyn_cast<clang::TypedefNameDecl>(d);
-    if (alias == nullptr || alias->getName() != "S6StateTag_") continue;
-    const CXXRecordDecl* named = alias->getUnderlyingType()->getAsCXXRecordDecl();
-    if (named == nullptr || named->getCanonicalDecl() != rd->getCanonicalDecl()) {
-      Error(alias->getLocation(), "S6_STATE names '" + Describe(alias->getUnderlyingType()) +
-                                      "' but is inside '" + sc.qualified_name + "'");
-      ok = false;
+  // An implicit default constructor is deleted only for members this analysis rejects anyway
+  // (references, const members); a declared one must be public and not deleted.
+  bool default_constructible = rd->needsImplicitDefaultConstructor();
+  for (const clang::CXXConstructorDecl* ctor : rd->ctors()) {
+    if (ctor->isDefaultConstructor()) {
+      default_constructible = !ctor->isDeleted() && ctor->getAccess() == clang::AS_public;
     }
+  }
+  if (!default_constructible) {
+    Error(rd->getLocation(), "state class '" + sc.qualified_name +
+                                 "' needs a public, non-deleted default constructor (the "
+                                 "runtime creates objects and decodes state into them)");
+    ok = false;
   }
   const RecordInfo& info = AnalyzeRecord(rd);
   if (!info.problems.empty()) {
@@ -707,12 +720,11 @@ std::optional<StateClassModel> Analyzer::AnalyzeStateClass(const CXXRecordDecl* 
       }
       const auto* md = llvm::dyn_cast<clang::CXXMethodDecl>(d);
       if (md == nullptr) continue;
-      if (md->isVirtual() && c == rd) {
+      if (md->isVirtual() && c == rd && !md->isImplicit()) {
         // Reported for every virtual method, public or not.
         if (md->getAccess() != clang::AS_public || md->isStatic() ||
             llvm::isa<clang::CXXConstructorDecl>(md) || llvm::isa<clang::CXXDestructorDecl>(md)) {
-          Error(md->getLocation(), "state classes can't have virtual methods: objects move "
-                                   "between instances as data, without a vtable");
+          Error(md->getLocation(), kVirtualMessage);
           ok = false;
           continue;
         }
@@ -736,6 +748,23 @@ std::optional<StateClassModel> Analyzer::AnalyzeStateClass(const CXXRecordDecl* 
         chain.push_back(b->getDefinition());
       }
     }
+  }
+  if (rd->isPolymorphic()) {
+    bool own_virtual = false;
+    for (const clang::CXXMethodDecl* md : rd->methods()) {
+      own_virtual |= md->isVirtual() && !md->isImplicit();
+    }
+    if (!own_virtual) {
+      Error(rd->getLocation(), std::string(kVirtualMessage) + "; '" + sc.qualified_name +
+                                   "' inherits them");
+      for (const clang::CXXBaseSpecifier& base : rd->bases()) {
+        const CXXRecordDecl* b = base.getType()->getAsCXXRecordDecl();
+        if (b != nullptr && b->isPolymorphic()) {
+          Note(base.getBeginLoc(), "from base '" + Describe(base.getType()) + "'");
+        }
+      }
+    }
+    ok = false;
   }
   std::sort(methods.begin(), methods.end(),
             [](const MethodModel& a, const MethodModel& b) { return a.id < b.id; });

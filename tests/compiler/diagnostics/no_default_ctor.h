@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-class Flow : public s6::SingleWriter {  // expected-error {{state class 'Flow' needs a default constructor}}
+class Flow : public s6::SingleWriter {  // expected-error {{state class 'Flow' needs a public, non-deleted default constructor}}
  public:
   explicit Flow(uint32_t first) : packets(first) {}
 

@@ -7,7 +7,7 @@
 
 class Counter : public s6::MultiWriter {
  public:
-  virtual void bump();  // expected-error {{can't be virtual}}
+  virtual void bump();  // expected-error {{state classes can't have virtual methods}}
 
   uint64_t total = 0;
 };
