@@ -341,6 +341,13 @@ std::optional<TypeNode> Analyzer::MapType(QualType t, std::vector<const CXXRecor
     return std::nullopt;
   }
   if (const CXXRecordDecl* rd = ty->getAsCXXRecordDecl()) {
+    if (!rd->isInStdNamespace() && rd->getDeclContext()->getEnclosingNamespaceContext() &&
+        sm_.isInSystemHeader(sm_.getExpansionLoc(rd->getLocation())) &&
+        Qualified(rd).rfind("std::", 0) == 0) {
+      // std::chrono::duration and friends: standard, but not in the supported set.
+      why = "'" + Describe(t) + "' is not a supported state type (store its count as an integer)";
+      return std::nullopt;
+    }
     if (rd->isInStdNamespace()) {
       if (const auto* sd = llvm::dyn_cast<clang::ClassTemplateSpecializationDecl>(rd)) {
         return MapStd(sd, rd->getName().str(), deps, why, child);
@@ -391,8 +398,9 @@ const RecordInfo& Analyzer::AnalyzeRecord(const CXXRecordDecl* rd_in) {
   const bool has_state = HasStateMacro(rd);
 
   if (rd->isUnion()) {
-    problems.push_back({rd->getLocation(), "unions can't be encoded field-wise (which member is "
-                                           "live is unknown); use separate fields",
+    problems.push_back({rd->getLocation(),
+                        "unions can't be encoded field-wise (which member is "
+                        "live is unknown); use separate fields",
                         nullptr});
   } else if (rd->getIdentifier() == nullptr) {
     problems.push_back(
@@ -406,6 +414,12 @@ const RecordInfo& Analyzer::AnalyzeRecord(const CXXRecordDecl* rd_in) {
     problems.push_back({rd->getLocation(),
                         "'" + model.qualified_name +
                             "' has internal linkage; state types must be nameable from other files",
+                        nullptr});
+  } else if (inputs_.count(file) == 0 &&
+             sm_.isInSystemHeader(sm_.getExpansionLoc(rd->getLocation()))) {
+    problems.push_back({rd->getLocation(),
+                        "'" + model.qualified_name +
+                            "' comes from a system header and is not a supported state type",
                         nullptr});
   } else if (inputs_.count(file) == 0) {
     problems.push_back({rd->getLocation(),
@@ -438,8 +452,8 @@ const RecordInfo& Analyzer::AnalyzeRecord(const CXXRecordDecl* rd_in) {
       if (base.getAccessSpecifier() != clang::AS_public && !has_state) {
         problems.push_back({base.getBeginLoc(),
                             "non-public base '" + Describe(base.getType()) + "' of '" +
-                                model.qualified_name + "' needs S6_STATE(" +
-                                rd->getName().str() + ") in the class",
+                                model.qualified_name + "' needs S6_STATE(" + rd->getName().str() +
+                                ") in the class",
                             nullptr});
         continue;
       }
@@ -447,8 +461,8 @@ const RecordInfo& Analyzer::AnalyzeRecord(const CXXRecordDecl* rd_in) {
       const CXXRecordDecl* child = nullptr;
       auto node = MapType(base.getType(), deps, why, child);
       if (!node) {
-        problems.push_back({base.getBeginLoc(), "base '" + Describe(base.getType()) + "': " + why,
-                            child});
+        problems.push_back(
+            {base.getBeginLoc(), "base '" + Describe(base.getType()) + "': " + why, child});
         continue;
       }
       model.bases.push_back(node->name);
@@ -475,10 +489,10 @@ const RecordInfo& Analyzer::AnalyzeRecord(const CXXRecordDecl* rd_in) {
       auto node = MapType(f->getType(), deps, why, child);
       if (!node) {
         problems.push_back({f->getLocation(),
-                            child != nullptr ? "'" + Qualified(child) + "' is used by field '" +
-                                                   fname + "' here"
-                                             : "field '" + fname + "' has unsupported type '" +
-                                                   Describe(f->getType()) + "': " + why,
+                            child != nullptr
+                                ? "'" + Qualified(child) + "' is used by field '" + fname + "' here"
+                                : "field '" + fname + "' has unsupported type '" +
+                                      Describe(f->getType()) + "': " + why,
                             child});
         continue;
       }
@@ -548,8 +562,10 @@ void Analyzer::AnalyzeMethod(const CXXRecordDecl* rd, const clang::CXXMethodDecl
   const bool returns_void = md->getReturnType()->isVoidType();
   // With both annotations the return-type rules contradict each other; one error is enough.
   if (untether && !stale && !returns_void) {
-    Error(loc, "S6_UNTETHER method '" + m.name + "' must return void (its caller does not wait "
-               "for a result), but returns '" + Describe(md->getReturnType()) + "'");
+    Error(loc, "S6_UNTETHER method '" + m.name +
+                   "' must return void (its caller does not wait "
+                   "for a result), but returns '" +
+                   Describe(md->getReturnType()) + "'");
     ok = false;
   }
   if (stale && !m.is_const) {
@@ -581,10 +597,11 @@ void Analyzer::AnalyzeMethod(const CXXRecordDecl* rd, const clang::CXXMethodDecl
     std::string norm;
     const std::string pname = pm.name.empty() ? "#" + std::to_string(index + 1) : pm.name;
     if (pt->isLValueReferenceType() && !pt.getNonReferenceType().isConstQualified()) {
-      unshippable.push_back({p->getLocation(),
-                             "parameter '" + pname + "' is a non-const reference; a remote "
-                             "call can't write back into the caller's variable (return the "
-                             "value instead)"});
+      unshippable.push_back(
+          {p->getLocation(), "parameter '" + pname +
+                                 "' is a non-const reference; a remote "
+                                 "call can't write back into the caller's variable (return the "
+                                 "value instead)"});
       norm = pt.getCanonicalType().getAsString();
     } else {
       const QualType decayed = pt.getNonReferenceType().getUnqualifiedType();
@@ -603,8 +620,7 @@ void Analyzer::AnalyzeMethod(const CXXRecordDecl* rd, const clang::CXXMethodDecl
     if (p->hasDefaultArg() && !p->hasUnparsedDefaultArg() && !p->hasUninstantiatedDefaultArg()) {
       const clang::CharSourceRange range =
           clang::CharSourceRange::getTokenRange(p->getDefaultArgRange());
-      pm.default_arg =
-          clang::Lexer::getSourceText(range, sm_, ctx_.getLangOpts()).str();
+      pm.default_arg = clang::Lexer::getSourceText(range, sm_, ctx_.getLangOpts()).str();
       // The stub lives outside the class: a default that names class members can't be copied.
       class MemberRefFinder : public clang::RecursiveASTVisitor<MemberRefFinder> {
        public:
@@ -639,9 +655,8 @@ void Analyzer::AnalyzeMethod(const CXXRecordDecl* rd, const clang::CXXMethodDecl
       std::string why;
       const CXXRecordDecl* child = nullptr;
       if (!MapType(rt.getUnqualifiedType(), method_deps, why, child)) {
-        unshippable.push_back(
-            {loc, "'" + m.name + "' returns '" + Describe(rt) + "', which can't be shipped: " +
-                      why});
+        unshippable.push_back({loc, "'" + m.name + "' returns '" + Describe(rt) +
+                                        "', which can't be shipped: " + why});
         if (child != nullptr && multi_writer) ReportProblems(child);
       }
     }
@@ -712,8 +727,9 @@ std::optional<StateClassModel> Analyzer::AnalyzeStateClass(const CXXRecordDecl* 
     for (const clang::Decl* d : c->decls()) {
       if (const auto* ft = llvm::dyn_cast<clang::FunctionTemplateDecl>(d)) {
         if (ft->getAccess() == clang::AS_public && multi_writer && c == rd) {
-          Error(ft->getLocation(), "member function templates can't be shipped to a "
-                                   "MultiWriter home; write one method per type");
+          Error(ft->getLocation(),
+                "member function templates can't be shipped to a "
+                "MultiWriter home; write one method per type");
           ok = false;
         }
         continue;
@@ -755,8 +771,8 @@ std::optional<StateClassModel> Analyzer::AnalyzeStateClass(const CXXRecordDecl* 
       own_virtual |= md->isVirtual() && !md->isImplicit();
     }
     if (!own_virtual) {
-      Error(rd->getLocation(), std::string(kVirtualMessage) + "; '" + sc.qualified_name +
-                                   "' inherits them");
+      Error(rd->getLocation(),
+            std::string(kVirtualMessage) + "; '" + sc.qualified_name + "' inherits them");
       for (const clang::CXXBaseSpecifier& base : rd->bases()) {
         const CXXRecordDecl* b = base.getType()->getAsCXXRecordDecl();
         if (b != nullptr && b->isPolymorphic()) {
@@ -771,15 +787,14 @@ std::optional<StateClassModel> Analyzer::AnalyzeStateClass(const CXXRecordDecl* 
   for (std::size_t i = 1; i < methods.size(); ++i) {
     if (methods[i].id == methods[i - 1].id) {
       Error(rd->getLocation(), "method ids of '" + methods[i - 1].signature + "' and '" +
-                                   methods[i].signature +
-                                   "' collide; rename one of them");
+                                   methods[i].signature + "' collide; rename one of them");
       ok = false;
     }
   }
   if (!ok) return std::nullopt;
 
-  std::string schema = std::string(multi_writer ? "multi_writer " : "single_writer ") +
-                       sc.qualified_name + "\n";
+  std::string schema =
+      std::string(multi_writer ? "multi_writer " : "single_writer ") + sc.qualified_name + "\n";
   std::set<const CXXRecordDecl*> seen;
   CollectSchema(rd, seen, schema);
   for (const CXXRecordDecl* d : method_deps) CollectSchema(d, seen, schema);
