@@ -75,6 +75,15 @@ constexpr const char* kVirtualMessage =
     "state classes can't have virtual methods: objects move between instances as data, "
     "without a vtable";
 
+// The alias S6_STATE(C) declares inside a record, or nullptr.
+const clang::TypedefNameDecl* StateTag(const CXXRecordDecl* rd) {
+  for (const clang::Decl* d : rd->decls()) {
+    const auto* alias = llvm::dyn_cast<clang::TypedefNameDecl>(d);
+    if (alias != nullptr && alias->getName() == "S6StateTag_") return alias;
+  }
+  return nullptr;
+}
+
 std::string IntName(unsigned bits, bool is_signed) {
   return (is_signed ? "i" : "u") + std::to_string(bits);
 }
@@ -129,7 +138,6 @@ class Analyzer {
     const clang::FileEntry* fe = sm_.getFileEntryForID(sm_.getFileID(loc));
     return fe == nullptr ? std::string() : RealPath(fe->getName());
   }
-  bool HasStateMacro(const CXXRecordDecl* rd) const;
 
   RecordInfo& Info(const CXXRecordDecl* rd) { return records_[rd->getCanonicalDecl()]; }
   const RecordInfo& AnalyzeRecord(const CXXRecordDecl* rd);
@@ -160,15 +168,6 @@ class Analyzer {
   std::set<const CXXRecordDecl*> in_progress_;
   std::set<const CXXRecordDecl*> reported_;
 };
-
-bool Analyzer::HasStateMacro(const CXXRecordDecl* rd) const {
-  for (const clang::Decl* d : rd->decls()) {
-    const auto* alias = llvm::dyn_cast<clang::TypedefNameDecl>(d);
-    if (alias == nullptr || alias->getName() != "S6StateTag_") continue;
-    return true;
-  }
-  return false;
-}
 
 std::optional<TypeNode> Analyzer::MapStd(const clang::ClassTemplateSpecializationDecl* sd,
                                          const std::string& name,
@@ -319,6 +318,12 @@ std::optional<TypeNode> Analyzer::MapType(QualType t, std::vector<const CXXRecor
     const clang::EnumDecl* ed = et->getDecl();
     node.kind = TypeKind::kEnum;
     node.name = Qualified(ed);
+    if (!ed->isFixed()) {
+      why = "enum '" + node.name + "' has no fixed underlying type; declare it as 'enum " +
+            ed->getName().str() +
+            " : <integer type>' so that every decoded value is a valid value of the enum";
+      return std::nullopt;
+    }
     const QualType ut = ed->getIntegerType();
     if (ut.isNull()) {
       why = "enum '" + node.name + "' is incomplete";
@@ -395,7 +400,8 @@ const RecordInfo& Analyzer::AnalyzeRecord(const CXXRecordDecl* rd_in) {
   std::vector<const CXXRecordDecl*> deps;
   model.qualified_name = Qualified(rd);
   const std::string file = FileOf(rd);
-  const bool has_state = HasStateMacro(rd);
+  const clang::TypedefNameDecl* state_tag = StateTag(rd);
+  const bool has_state = state_tag != nullptr;
 
   if (rd->isUnion()) {
     problems.push_back({rd->getLocation(),
@@ -430,13 +436,11 @@ const RecordInfo& Analyzer::AnalyzeRecord(const CXXRecordDecl* rd_in) {
                         nullptr});
   }
   // A wrong class name in S6_STATE(...) is an easy copy-paste mistake.
-  for (const clang::Decl* d : rd->decls()) {
-    const auto* alias = llvm::dyn_cast<clang::TypedefNameDecl>(d);
-    if (alias == nullptr || alias->getName() != "S6StateTag_") continue;
-    const CXXRecordDecl* named = alias->getUnderlyingType()->getAsCXXRecordDecl();
+  if (state_tag != nullptr) {
+    const CXXRecordDecl* named = state_tag->getUnderlyingType()->getAsCXXRecordDecl();
     if (named == nullptr || named->getCanonicalDecl() != rd->getCanonicalDecl()) {
-      problems.push_back({alias->getLocation(),
-                          "S6_STATE names '" + Describe(alias->getUnderlyingType()) +
+      problems.push_back({state_tag->getLocation(),
+                          "S6_STATE names '" + Describe(state_tag->getUnderlyingType()) +
                               "' but is inside '" + model.qualified_name + "'",
                           nullptr});
     }

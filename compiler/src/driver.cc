@@ -83,9 +83,8 @@ int UsageError(const std::string& msg) {
 std::optional<int> ParseArgs(const std::vector<std::string>& args, Options& opt) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&](const char* flag) -> std::optional<std::string> {
+    auto value = [&]() -> std::optional<std::string> {
       if (i + 1 >= args.size()) return std::nullopt;
-      (void)flag;
       return args[++i];
     };
     if (a == "--help" || a == "-h") {
@@ -102,7 +101,7 @@ std::optional<int> ParseArgs(const std::vector<std::string>& args, Options& opt)
       break;
     }
     if (a == "-o" || a == "--depfile" || a == "-I" || a == "-D") {
-      auto v = value(a.c_str());
+      auto v = value();
       if (!v || v->empty()) return UsageError("option '" + a + "' needs a value");
       if (a == "-o") {
         opt.out_dir = *v;
@@ -240,8 +239,12 @@ int RunS6c(const std::vector<std::string>& args) {
     state.inputs.insert(RealPath(h));
   }
   std::vector<std::string> clang_args = {
-      "-xc++", "-std=c++20", "-DS6C=1", "-Wno-pragma-once-outside-header",
-      "-resource-dir", S6C_CLANG_RESOURCE_DIR,
+      "-xc++",
+      "-std=c++20",
+      "-DS6C=1",
+      "-Wno-pragma-once-outside-header",
+      "-resource-dir",
+      S6C_CLANG_RESOURCE_DIR,
       "-I" + RuntimeIncludeDir(),
   };
   // Each header's own directory comes first, as for a quoted include from the header itself.

@@ -32,10 +32,8 @@ std::string Hex64(uint64_t v) {
 
 std::string FlagNames(uint32_t flags) {
   static constexpr std::pair<uint32_t, const char*> kNames[] = {
-      {s6::kMethodConst, "kMethodConst"},
-      {s6::kMethodStale, "kMethodStale"},
-      {s6::kMethodUntether, "kMethodUntether"},
-      {s6::kMethodReturnsValue, "kMethodReturnsValue"},
+      {s6::kMethodConst, "kMethodConst"},         {s6::kMethodStale, "kMethodStale"},
+      {s6::kMethodUntether, "kMethodUntether"},   {s6::kMethodReturnsValue, "kMethodReturnsValue"},
       {s6::kMethodLocalOnly, "kMethodLocalOnly"},
   };
   std::string out;
@@ -156,7 +154,9 @@ void EmitCodecDef(const RecordModel& r, std::string& c) {
   c += "  return true;\n}\n\n";
 }
 
-std::string MethodTable(const StateClassModel& sc) { return "kMethods_" + Mangle(sc.qualified_name); }
+std::string MethodTable(const StateClassModel& sc) {
+  return "kMethods_" + Mangle(sc.qualified_name);
+}
 
 void EmitStateDecl(const StateClassModel& sc, std::string& h) {
   const std::string t = Global(sc.qualified_name);
@@ -165,8 +165,9 @@ void EmitStateDecl(const StateClassModel& sc, std::string& h) {
   h += "  explicit Stub(RemoteCaller& caller) noexcept : caller_(caller) {}\n\n";
   std::vector<const MethodModel*> in_order;
   for (const MethodModel& m : sc.methods) in_order.push_back(&m);
-  std::sort(in_order.begin(), in_order.end(),
-            [](const MethodModel* a, const MethodModel* b) { return a->decl_order < b->decl_order; });
+  std::sort(in_order.begin(), in_order.end(), [](const MethodModel* a, const MethodModel* b) {
+    return a->decl_order < b->decl_order;
+  });
   for (const MethodModel* mp : in_order) {
     const MethodModel& m = *mp;
     if (!m.shippable) continue;
@@ -193,9 +194,10 @@ void EmitDispatch(const StateClassModel& sc, bool const_only, std::string& c) {
   const std::string t = Global(sc.qualified_name);
   bool any = false;
   for (const MethodModel& m : sc.methods) any |= m.shippable && (!const_only || m.is_const);
-  c += "DispatchStatus Skeleton<" + t + ">::" + (const_only ? "DispatchConst(const " : "Dispatch(") +
-       t + (any ? "& obj, uint32_t method_id, ByteReader& args, ByteBuffer& reply) {\n"
-                : "&, uint32_t, ByteReader&, ByteBuffer&) {\n");
+  c += "DispatchStatus Skeleton<" + t +
+       ">::" + (const_only ? "DispatchConst(const " : "Dispatch(") + t +
+       (any ? "& obj, uint32_t method_id, ByteReader& args, ByteBuffer& reply) {\n"
+            : "&, uint32_t, ByteReader&, ByteBuffer&) {\n");
   if (!any) {
     c += "  return DispatchStatus::kUnknownMethod;\n}\n\n";
     return;
@@ -204,8 +206,8 @@ void EmitDispatch(const StateClassModel& sc, bool const_only, std::string& c) {
   for (const MethodModel& m : sc.methods) {
     if (!m.shippable || (const_only && !m.is_const)) continue;
     c += "    case " + Hex32(m.id) + ":  // " + m.signature + "\n";
-    c += "      return internal::Dispatch(obj, static_cast<" + MemberPointerType(t, m) + ">(&" +
-         t + "::" + m.name + "), args, reply);\n";
+    c += "      return internal::Dispatch(obj, static_cast<" + MemberPointerType(t, m) + ">(&" + t +
+         "::" + m.name + "), args, reply);\n";
   }
   c += "    default:\n      return DispatchStatus::kUnknownMethod;\n  }\n}\n\n";
 }
@@ -228,7 +230,8 @@ void EmitStateDef(const StateClassModel& sc, std::string& c) {
   c += "const TypeDescriptor& TypeInfo<" + t + ">::Descriptor() {\n";
   c += "  static constexpr TypeDescriptor kDescriptor{\"" + sc.qualified_name + "\", kKind, " +
        "kSchemaHash, " +
-       (sc.methods.empty() ? std::string("{}") : "std::span<const MethodDescriptor>(" + table + ")") +
+       (sc.methods.empty() ? std::string("{}")
+                           : "std::span<const MethodDescriptor>(" + table + ")") +
        "};\n  return kDescriptor;\n}\n\n";
 }
 
@@ -238,8 +241,7 @@ void EmitMethodTable(const StateClassModel& sc, std::string& c) {
   c += "constexpr MethodDescriptor " + MethodTable(sc) + "[] = {\n";
   for (const MethodModel& m : sc.methods) {
     c += "    {" + Hex32(m.id) + ", " + FlagNames(m.flags) + ", " +
-         std::to_string(m.stale_max_age_ms) + "u, \"" + m.name + "\", \"" + m.signature +
-         "\"},\n";
+         std::to_string(m.stale_max_age_ms) + "u, \"" + m.name + "\", \"" + m.signature + "\"},\n";
   }
   c += "};\n\n";
 }
@@ -258,8 +260,7 @@ GeneratedFiles Emit(const FileModel& model) {
   h += "#include \"" + model.header_name + "\"\n";
   for (const std::string& dep : model.dependency_stems) h += "#include \"" + dep + ".s6.h\"\n";
   if (!model.skipped.empty()) {
-    h += "\n// Types in " + model.header_name +
-         " without a codec (not used by any state class):\n";
+    h += "\n// Types in " + model.header_name + " without a codec (not used by any state class):\n";
     for (const std::string& s : model.skipped) h += "//   " + s + "\n";
   }
   h += "\n";

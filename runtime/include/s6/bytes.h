@@ -19,6 +19,7 @@
 #include <new>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace s6 {
@@ -160,10 +161,20 @@ class ByteWriter {
 
 /// A bounds-checked cursor over bytes it does not own. Failure is sticky: after the first short
 /// or invalid read every later read fails, so callers may check `ok()` once at the end.
+///
+/// A reader also carries an allocation budget: decoders charge the memory a claimed element
+/// count would make them allocate, so no input can make a decode allocate more than the budget
+/// (a few bytes claiming millions of elements of a large or empty type fail instead).
 class ByteReader {
  public:
+  /// Default allocation budget: a fixed base plus a bounded amplification of the input size,
+  /// so that N input bytes can never make a decode allocate more than ~1 MiB + 1024 * N.
+  static constexpr std::size_t kBaseAllocationBudget = std::size_t{1} << 20;
+  static constexpr std::size_t kMaxAmplification = 1024;
+
   ByteReader() noexcept = default;
-  ByteReader(const uint8_t* p, std::size_t n) noexcept : p_(p), end_(p + n) {}
+  ByteReader(const uint8_t* p, std::size_t n) noexcept
+      : p_(p), end_(p + n), budget_(kBaseAllocationBudget + kMaxAmplification * n) {}
   explicit ByteReader(std::span<const uint8_t> s) noexcept : ByteReader(s.data(), s.size()) {}
   explicit ByteReader(const ByteBuffer& b) noexcept : ByteReader(b.data(), b.size()) {}
 
@@ -189,14 +200,18 @@ class ByteReader {
   bool GetU8(uint8_t& v) noexcept { return GetUnsigned(v); }
   bool GetU32(uint32_t& v) noexcept { return GetUnsigned(v); }
   bool GetBytes(void* out, std::size_t n) noexcept {
+    if (n == 0) return ok_;
     const uint8_t* p = Take(n);
     if (p == nullptr) return false;
     if (n != 0) std::memcpy(out, p, n);
     return true;
   }
   /// Consumes `n` bytes and returns a pointer to them, or nullptr (and fails) if fewer remain.
+  /// Never returns nullptr on success, even for n == 0 over an empty range.
   const uint8_t* Take(std::size_t n) noexcept {
-    if (!ok_ || static_cast<std::size_t>(end_ - p_) < n) {
+    if (!ok_) return nullptr;
+    if (n == 0) return p_ != nullptr ? p_ : kEmpty;  // an empty range may have no pointer
+    if (static_cast<std::size_t>(end_ - p_) < n) {
       ok_ = false;
       return nullptr;
     }
@@ -205,9 +220,21 @@ class ByteReader {
     return p;
   }
 
+  /// Charges `bytes` of memory a decoder is about to allocate; fails the reader beyond budget.
+  bool ChargeAllocation(std::size_t bytes) noexcept {
+    if (!ok_ || bytes > budget_) return Fail();
+    budget_ -= bytes;
+    return true;
+  }
+  std::size_t allocation_budget() const noexcept { return budget_; }
+  void set_allocation_budget(std::size_t bytes) noexcept { budget_ = bytes; }
+
  private:
+  static constexpr uint8_t kEmpty[1] = {0};
+
   const uint8_t* p_ = nullptr;
   const uint8_t* end_ = nullptr;
+  std::size_t budget_ = kBaseAllocationBudget;
   bool ok_ = true;
 };
 

@@ -27,11 +27,11 @@ namespace s6 {
 
 /// Outcome of shipping one call.
 enum class CallStatus : uint8_t {
-  kOk = 0,            ///< Ran at the home; the reply (if any) is in the reply buffer.
-  kQueued = 1,        ///< Accepted for later delivery (untether); no reply will come.
-  kUnreachable = 2,   ///< The home can't be reached.
-  kRemoteError = 3,   ///< The home refused the call (unknown method, bad arguments).
-  kBadReply = 4,      ///< The reply did not decode as the method's return type.
+  kOk = 0,           ///< Ran at the home; the reply (if any) is in the reply buffer.
+  kQueued = 1,       ///< Accepted for later delivery (untether); no reply will come.
+  kUnreachable = 2,  ///< The home can't be reached.
+  kRemoteError = 3,  ///< The home refused the call (unknown method, bad arguments).
+  kBadReply = 4,     ///< The reply did not decode as the method's return type.
 };
 
 /// Outcome of dispatching one call at the home.
@@ -49,8 +49,7 @@ class RemoteCaller {
 
   /// Ships a call to method `m` with encoded `args`. When `m.returns_value()`, the result's
   /// encoding must be in `reply` on kOk. Untether calls may return kQueued at once.
-  virtual CallStatus Call(const MethodDescriptor& m, const ByteBuffer& args,
-                          ByteBuffer& reply) = 0;
+  virtual CallStatus Call(const MethodDescriptor& m, const ByteBuffer& args, ByteBuffer& reply) = 0;
 
   /// A call that could not complete. Must not return: the runtime unwinds the calling
   /// micro-thread; test doubles throw.
@@ -91,7 +90,9 @@ template <typename Obj, typename Fn, typename R, typename... A>
 DispatchStatus DispatchImpl(Obj& obj, Fn fn, ByteReader& args, ByteBuffer& reply) {
   std::tuple<std::remove_cvref_t<A>...> values;
   const bool decoded = std::apply(
-      [&args](auto&... v) { return (true && ... && Codec<std::remove_cvref_t<decltype(v)>>::Decode(args, v)); },
+      [&args](auto&... v) {
+        return (true && ... && Codec<std::remove_cvref_t<decltype(v)>>::Decode(args, v));
+      },
       values);
   if (!decoded || !args.AtEnd()) return DispatchStatus::kBadArguments;
   auto call = [&obj, fn](auto&... v) -> R { return (obj.*fn)(static_cast<A&&>(v)...); };
@@ -115,8 +116,7 @@ DispatchStatus Dispatch(T& obj, R (C::*fn)(A...) noexcept, ByteReader& args, Byt
   return DispatchImpl<T, R (C::*)(A...) noexcept, R, A...>(obj, fn, args, reply);
 }
 template <typename T, typename C, typename R, typename... A>
-DispatchStatus Dispatch(const T& obj, R (C::*fn)(A...) const, ByteReader& args,
-                        ByteBuffer& reply) {
+DispatchStatus Dispatch(const T& obj, R (C::*fn)(A...) const, ByteReader& args, ByteBuffer& reply) {
   return DispatchImpl<const T, R (C::*)(A...) const, R, A...>(obj, fn, args, reply);
 }
 template <typename T, typename C, typename R, typename... A>

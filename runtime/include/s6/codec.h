@@ -18,10 +18,13 @@
 // byte i/8, bit i%8).
 //
 // Invariants: decoding never reads out of bounds, never trusts a count further than the bytes
-// left can back (no allocation bombs), and rejects non-canonical input (bool other than 0/1,
-// duplicate keys in maps and sets, bits beyond N in a bitset). On failure the target is left
-// valid but unspecified. Because the encoding is canonical for everything except unordered
-// containers and floats, the encoding of a key is its identity (see s6/key.h).
+// left can back, and never allocates beyond the reader's allocation budget (no allocation
+// bombs, however deeply nested). It rejects non-canonical input: bool other than 0/1, keys of
+// ordered maps and sets out of order (or repeated, for unique ones), duplicate keys in
+// unordered ones, bits beyond N in a bitset. On failure the target is left valid but
+// unspecified. Because the encoding is canonical for everything except unordered containers and
+// floats, the encoding of a key is its identity (see s6/key.h). Enums must have a fixed
+// underlying type, so that every decoded value is a valid value of the enum.
 #pragma once
 
 #include <array>
@@ -29,6 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <list>
 #include <map>
 #include <optional>
@@ -84,16 +88,16 @@ template <typename T>
 
 namespace internal {
 
-/// Elements of zero encoded size (empty structs) can't be bounded by the input length, so their
-/// count is capped instead.
-inline constexpr uint32_t kMaxZeroSizeElements = 1u << 16;
-
-/// Reads a container element count and checks that the remaining input can hold that many
-/// elements of at least `min_size` bytes each.
-inline bool ReadCount(ByteReader& r, std::size_t min_size, uint32_t& n) {
+/// Reads a container element count, checks that the remaining input can hold that many
+/// elements of at least `min_size` bytes each, and charges the memory the elements will take
+/// (`elem_size` each) to the reader's allocation budget. The budget is what bounds elements of
+/// zero encoded size (empty structs), whose count the input length can't bound.
+inline bool ReadCount(ByteReader& r, std::size_t min_size, std::size_t elem_size, uint32_t& n) {
   if (!r.GetU32(n)) return false;
-  if (min_size == 0 ? n > kMaxZeroSizeElements : n > r.remaining() / min_size) return r.Fail();
-  return true;
+  if (min_size != 0 && n > r.remaining() / min_size) return r.Fail();
+  if (elem_size == 0) elem_size = 1;
+  if (n != 0 && elem_size > r.allocation_budget() / n) return r.Fail();
+  return r.ChargeAllocation(n * elem_size);
 }
 
 inline void WriteCount(ByteWriter& w, std::size_t n) {
@@ -109,8 +113,9 @@ inline constexpr bool kIsPlainNumber =
 /// Arithmetic element types whose in-memory form is the wire form (single bytes, or any
 /// number on a little-endian host): arrays of them are copied in one go.
 template <typename T>
-inline constexpr bool kIsMemcpyable =
-    kIsPlainNumber<T> && (sizeof(T) == 1 || std::endian::native == std::endian::little);
+inline constexpr bool kIsMemcpyable = kIsPlainNumber<T> &&
+                                      (sizeof(T) == 1 ||
+                                       std::endian::native == std::endian::little);
 
 template <typename T>
 void EncodeRange(ByteWriter& w, const T* p, std::size_t n) {
@@ -149,7 +154,7 @@ struct SequenceCodec {
   }
   static bool Decode(ByteReader& r, C& c) {
     uint32_t n;
-    if (!ReadCount(r, kMinEncodedSize<T>, n)) return false;
+    if (!ReadCount(r, kMinEncodedSize<T>, sizeof(T), n)) return false;
     c.clear();
     if constexpr (std::is_same_v<C, std::vector<T, typename C::allocator_type>> &&
                   kIsMemcpyable<T>) {
@@ -167,8 +172,16 @@ struct SequenceCodec {
   }
 };
 
-/// Maps (ordered and unordered, unique and multi): count, then key/value pairs.
-template <typename C, bool kUnique>
+/// For ordered containers, whether `k` may follow `last` in a canonical encoding: strictly
+/// after it for unique containers, not before it for multi ones.
+template <typename C, bool kUnique, typename K>
+bool InCanonicalOrder(const C& c, const K& last, const K& k) {
+  return kUnique ? c.key_comp()(last, k) : !c.key_comp()(k, last);
+}
+
+/// Maps (ordered and unordered, unique and multi): count, then key/value pairs. Ordered maps
+/// encode in key order, and decoding insists on it (the encoding stays canonical).
+template <typename C, bool kUnique, bool kOrdered>
 struct MapCodec {
   using K = typename C::key_type;
   using V = typename C::mapped_type;
@@ -182,13 +195,20 @@ struct MapCodec {
   }
   static bool Decode(ByteReader& r, C& c) {
     uint32_t n;
-    if (!ReadCount(r, kMinEncodedSize<K> + kMinEncodedSize<V>, n)) return false;
+    if (!ReadCount(r, kMinEncodedSize<K> + kMinEncodedSize<V>, sizeof(typename C::value_type), n)) {
+      return false;
+    }
     c.clear();
     for (uint32_t i = 0; i < n; ++i) {
       K k{};
       V v{};
       if (!Codec<K>::Decode(r, k) || !Codec<V>::Decode(r, v)) return false;
-      if constexpr (kUnique) {
+      if constexpr (kOrdered) {
+        if (!c.empty() && !InCanonicalOrder<C, kUnique>(c, std::prev(c.end())->first, k)) {
+          return r.Fail();
+        }
+        c.emplace_hint(c.end(), std::move(k), std::move(v));
+      } else if constexpr (kUnique) {
         if (!c.emplace(std::move(k), std::move(v)).second) return r.Fail();
       } else {
         c.emplace(std::move(k), std::move(v));
@@ -198,8 +218,8 @@ struct MapCodec {
   }
 };
 
-/// Sets (ordered and unordered, unique and multi): count, then keys.
-template <typename C, bool kUnique>
+/// Sets (ordered and unordered, unique and multi): count, then keys (in order, if ordered).
+template <typename C, bool kUnique, bool kOrdered>
 struct SetCodec {
   using K = typename C::key_type;
   static constexpr std::size_t kMinSize = 4;
@@ -209,12 +229,17 @@ struct SetCodec {
   }
   static bool Decode(ByteReader& r, C& c) {
     uint32_t n;
-    if (!ReadCount(r, kMinEncodedSize<K>, n)) return false;
+    if (!ReadCount(r, kMinEncodedSize<K>, sizeof(K), n)) return false;
     c.clear();
     for (uint32_t i = 0; i < n; ++i) {
       K k{};
       if (!Codec<K>::Decode(r, k)) return false;
-      if constexpr (kUnique) {
+      if constexpr (kOrdered) {
+        if (!c.empty() && !InCanonicalOrder<C, kUnique>(c, *std::prev(c.end()), k)) {
+          return r.Fail();
+        }
+        c.insert(c.end(), std::move(k));
+      } else if constexpr (kUnique) {
         if (!c.insert(std::move(k)).second) return r.Fail();
       } else {
         c.insert(std::move(k));
@@ -263,8 +288,19 @@ struct Codec<T, std::enable_if_t<internal::kIsPlainNumber<T>>> {
   }
 };
 
+namespace internal {
+// An enum has a fixed underlying type iff it can be list-initialised from an integer.
+template <typename T>
+concept EnumWithFixedType = std::is_enum_v<T> && requires(std::underlying_type_t<T> u) {
+  T{u};
+};
+}  // namespace internal
+
 template <typename T>
 struct Codec<T, std::enable_if_t<std::is_enum_v<T>>> {
+  static_assert(internal::EnumWithFixedType<T>,
+                "enums in state need a fixed underlying type (enum E : uint8_t { ... }): any "
+                "decoded value must be a valid value of the enum");
   using U = std::underlying_type_t<T>;
   static constexpr std::size_t kMinSize = kMinEncodedSize<U>;
   static void Encode(ByteWriter& w, T v) { Codec<U>::Encode(w, static_cast<U>(v)); }
@@ -382,7 +418,7 @@ struct Codec<std::basic_string<char, Traits, Alloc>> {
   }
   static bool Decode(ByteReader& r, S& s) {
     uint32_t n;
-    if (!internal::ReadCount(r, 1, n)) return false;
+    if (!internal::ReadCount(r, 1, 1, n)) return false;
     const uint8_t* p = r.Take(n);
     if (p == nullptr) return false;
     s.assign(reinterpret_cast<const char*>(p), n);
@@ -398,19 +434,20 @@ template <typename T, typename A>
 struct Codec<std::list<T, A>> : internal::SequenceCodec<std::list<T, A>> {};
 
 template <typename K, typename V, typename C, typename A>
-struct Codec<std::map<K, V, C, A>> : internal::MapCodec<std::map<K, V, C, A>, true> {};
+struct Codec<std::map<K, V, C, A>> : internal::MapCodec<std::map<K, V, C, A>, true, true> {};
 template <typename K, typename V, typename C, typename A>
-struct Codec<std::multimap<K, V, C, A>> : internal::MapCodec<std::multimap<K, V, C, A>, false> {};
+struct Codec<std::multimap<K, V, C, A>>
+    : internal::MapCodec<std::multimap<K, V, C, A>, false, true> {};
 template <typename K, typename V, typename H, typename E, typename A>
 struct Codec<std::unordered_map<K, V, H, E, A>>
-    : internal::MapCodec<std::unordered_map<K, V, H, E, A>, true> {};
+    : internal::MapCodec<std::unordered_map<K, V, H, E, A>, true, false> {};
 
 template <typename K, typename C, typename A>
-struct Codec<std::set<K, C, A>> : internal::SetCodec<std::set<K, C, A>, true> {};
+struct Codec<std::set<K, C, A>> : internal::SetCodec<std::set<K, C, A>, true, true> {};
 template <typename K, typename C, typename A>
-struct Codec<std::multiset<K, C, A>> : internal::SetCodec<std::multiset<K, C, A>, false> {};
+struct Codec<std::multiset<K, C, A>> : internal::SetCodec<std::multiset<K, C, A>, false, true> {};
 template <typename K, typename H, typename E, typename A>
 struct Codec<std::unordered_set<K, H, E, A>>
-    : internal::SetCodec<std::unordered_set<K, H, E, A>, true> {};
+    : internal::SetCodec<std::unordered_set<K, H, E, A>, true, false> {};
 
 }  // namespace s6

@@ -40,7 +40,9 @@ enum class ObjectKind : uint8_t {
 class SingleWriter {
  public:
   /// The base carries no state: state classes may default their comparisons.
-  friend constexpr bool operator==(const SingleWriter&, const SingleWriter&) noexcept { return true; }
+  friend constexpr bool operator==(const SingleWriter&, const SingleWriter&) noexcept {
+    return true;
+  }
 };
 
 /// Base of state classes that stay at their home instance (shared state). Calls from other
@@ -78,7 +80,7 @@ struct Codec;
 
 /// Placed inside a state class (or any struct reachable from one) whose fields are not all
 /// public: grants the s6c-generated codec access to them. Takes the enclosing class's name.
-#define S6_STATE(Class)                             \
-  template <typename, typename>                     \
-  friend struct ::s6::Codec;                        \
+#define S6_STATE(Class)         \
+  template <typename, typename> \
+  friend struct ::s6::Codec;    \
   using S6StateTag_ S6_INTERNAL_ANNOTATE("s6.state") = Class

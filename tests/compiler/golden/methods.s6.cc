@@ -9,32 +9,32 @@ namespace {
 
 // Methods of t::Shapes, sorted by id.
 constexpr MethodDescriptor kMethods_t__Shapes[] = {
-    {0x0ac4d734u, kMethodReturnsValue, 0u, "consume", "consume(string)"},
-    {0x0e904266u, kMethodConst | kMethodReturnsValue, 0u, "fast", "fast() const"},
-    {0x1e33c588u, kMethodConst | kMethodReturnsValue, 0u, "where", "where() const"},
-    {0x371a3e34u, 0u, 0u, "step", "step(i32)"},
-    {0x447aa31eu, 0u, 0u, "set", "set(i64)"},
-    {0x5be53ccbu, 0u, 0u, "add", "add(i32,i32,i32)"},
-    {0x742c53fbu, kMethodConst | kMethodStale | kMethodReturnsValue, 0u, "cached_value", "cached_value() const"},
-    {0x7ad85286u, kMethodUntether, 0u, "bump", "bump()"},
-    {0x8b817987u, kMethodConst | kMethodReturnsValue, 0u, "snapshot", "snapshot() const"},
-    {0x91e1182cu, kMethodReturnsValue, 0u, "move_to", "move_to(struct t::Point,vector<struct t::Point>)"},
-    {0x9ac2b7a8u, kMethodConst | kMethodStale | kMethodReturnsValue, 250u, "cached_last", "cached_last() const"},
-    {0xa4c42773u, 0u, 0u, "set", "set(i64,string)"},
-    {0xadee8242u, 0u, 0u, "apply", "apply(enum t::Op:u8,i64)"},
-    {0xafa291e7u, kMethodUntether, 0u, "record", "record(string,i64)"},
-    {0xb885617bu, 0u, 0u, "set", "set(string)"},
-    {0xbd07160bu, 0u, 0u, "reset", "reset()"},
-    {0xcab842f6u, kMethodConst | kMethodReturnsValue, 0u, "greet", "greet(string) const"},
-    {0xfd46cfc3u, 0u, 0u, "note", "note(string)"},
-    {0xfdf9a3f3u, kMethodConst | kMethodReturnsValue, 0u, "value", "value() const"},
+    {0x06880e84u, kMethodConst | kMethodReturnsValue, 0u, "snapshot", "snapshot() const"},
+    {0x06dc586bu, kMethodReturnsValue, 0u, "move_to", "move_to(struct t::Point,vector<struct t::Point>)"},
+    {0x1de67841u, 0u, 0u, "add", "add(i32,i32,i32)"},
+    {0x228e2c2du, 0u, 0u, "set", "set(i64,string)"},
+    {0x367d244au, kMethodUntether, 0u, "record", "record(string,i64)"},
+    {0x4cc47085u, kMethodConst | kMethodStale | kMethodReturnsValue, 0u, "cached_value", "cached_value() const"},
+    {0x6ba5bccau, kMethodConst | kMethodReturnsValue, 0u, "where", "where() const"},
+    {0x6faaae0fu, kMethodConst | kMethodStale | kMethodReturnsValue, 250u, "cached_last", "cached_last() const"},
+    {0x7092f6bdu, 0u, 0u, "apply", "apply(enum t::Op:u8,i64)"},
+    {0x857d3ffbu, 0u, 0u, "set", "set(i64)"},
+    {0x968f1f1fu, 0u, 0u, "step", "step(i32)"},
+    {0x99e794f8u, kMethodConst | kMethodReturnsValue, 0u, "value", "value() const"},
+    {0xa555a83cu, kMethodUntether, 0u, "bump", "bump()"},
+    {0xd15b424fu, kMethodReturnsValue, 0u, "consume", "consume(string)"},
+    {0xd7c2c209u, kMethodConst | kMethodReturnsValue, 0u, "fast", "fast() const"},
+    {0xd9949552u, 0u, 0u, "note", "note(string)"},
+    {0xdda24c44u, kMethodConst | kMethodReturnsValue, 0u, "greet", "greet(string) const"},
+    {0xddeeead0u, 0u, 0u, "reset", "reset()"},
+    {0xebad1a0au, 0u, 0u, "set", "set(string)"},
 };
 
 // Methods of t::Local, sorted by id.
 constexpr MethodDescriptor kMethods_t__Local[] = {
-    {0x5751fd1bu, kMethodConst | kMethodReturnsValue, 0u, "v", "v() const"},
-    {0xe67ef910u, 0u, 0u, "set_v", "set_v(i32)"},
-    {0xed31b847u, kMethodConst | kMethodLocalOnly, 0u, "fill", "fill(int *) const"},
+    {0x68289f14u, kMethodConst | kMethodLocalOnly, 0u, "fill", "fill(int *) const"},
+    {0xe33ad160u, 0u, 0u, "set_v", "set_v(i32)"},
+    {0xe7a82118u, kMethodConst | kMethodReturnsValue, 0u, "v", "v() const"},
 };
 
 }  // namespace
@@ -83,122 +83,122 @@ bool Codec<::t::Local>::Decode(ByteReader& r, ::t::Local& v) {
   return true;
 }
 
-::size_t Stub<::t::Shapes>::consume(::std::string && a0) {
-  return internal::InvokeRemote<::size_t>(caller_, kMethods_t__Shapes[0], a0);
-}
-
-::int64_t Stub<::t::Shapes>::fast() const {
-  return internal::InvokeRemote<::int64_t>(caller_, kMethods_t__Shapes[1]);
-}
-
-::std::optional< ::t::Point> Stub<::t::Shapes>::where() const {
-  return internal::InvokeRemote<::std::optional< ::t::Point>>(caller_, kMethods_t__Shapes[2]);
-}
-
-void Stub<::t::Shapes>::step(::int32_t a0) {
-  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[3], a0);
-}
-
-void Stub<::t::Shapes>::set(::int64_t a0) {
-  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[4], a0);
-}
-
-void Stub<::t::Shapes>::add(::int32_t a0, ::int32_t a1, ::int32_t a2) {
-  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[5], a0, a1, a2);
-}
-
-::int64_t Stub<::t::Shapes>::cached_value() const {
-  return internal::InvokeRemote<::int64_t>(caller_, kMethods_t__Shapes[6]);
-}
-
-void Stub<::t::Shapes>::bump() {
-  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[7]);
-}
-
 ::std::map< ::std::string, ::int64_t> Stub<::t::Shapes>::snapshot() const {
-  return internal::InvokeRemote<::std::map< ::std::string, ::int64_t>>(caller_, kMethods_t__Shapes[8]);
+  return internal::InvokeRemote<::std::map< ::std::string, ::int64_t>>(caller_, kMethods_t__Shapes[0]);
 }
 
 ::t::Point Stub<::t::Shapes>::move_to(::t::Point a0, ::std::vector< ::t::Point> a1) {
-  return internal::InvokeRemote<::t::Point>(caller_, kMethods_t__Shapes[9], a0, a1);
+  return internal::InvokeRemote<::t::Point>(caller_, kMethods_t__Shapes[1], a0, a1);
 }
 
-::std::string Stub<::t::Shapes>::cached_last() const {
-  return internal::InvokeRemote<::std::string>(caller_, kMethods_t__Shapes[10]);
+void Stub<::t::Shapes>::add(::int32_t a0, ::int32_t a1, ::int32_t a2) {
+  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[2], a0, a1, a2);
 }
 
 void Stub<::t::Shapes>::set(::int64_t a0, const ::std::string & a1) {
-  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[11], a0, a1);
-}
-
-void Stub<::t::Shapes>::apply(::t::Op a0, ::int64_t a1) {
-  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[12], a0, a1);
+  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[3], a0, a1);
 }
 
 void Stub<::t::Shapes>::record(::std::string a0, ::int64_t a1) {
-  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[13], a0, a1);
+  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[4], a0, a1);
 }
 
-void Stub<::t::Shapes>::set(const ::std::string & a0) {
-  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[14], a0);
+::int64_t Stub<::t::Shapes>::cached_value() const {
+  return internal::InvokeRemote<::int64_t>(caller_, kMethods_t__Shapes[5]);
 }
 
-void Stub<::t::Shapes>::reset() {
-  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[15]);
+::std::optional< ::t::Point> Stub<::t::Shapes>::where() const {
+  return internal::InvokeRemote<::std::optional< ::t::Point>>(caller_, kMethods_t__Shapes[6]);
+}
+
+::std::string Stub<::t::Shapes>::cached_last() const {
+  return internal::InvokeRemote<::std::string>(caller_, kMethods_t__Shapes[7]);
+}
+
+void Stub<::t::Shapes>::apply(::t::Op a0, ::int64_t a1) {
+  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[8], a0, a1);
+}
+
+void Stub<::t::Shapes>::set(::int64_t a0) {
+  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[9], a0);
+}
+
+void Stub<::t::Shapes>::step(::int32_t a0) {
+  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[10], a0);
+}
+
+::int64_t Stub<::t::Shapes>::value() const {
+  return internal::InvokeRemote<::int64_t>(caller_, kMethods_t__Shapes[11]);
+}
+
+void Stub<::t::Shapes>::bump() {
+  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[12]);
+}
+
+::size_t Stub<::t::Shapes>::consume(::std::string && a0) {
+  return internal::InvokeRemote<::size_t>(caller_, kMethods_t__Shapes[13], a0);
+}
+
+::int64_t Stub<::t::Shapes>::fast() const {
+  return internal::InvokeRemote<::int64_t>(caller_, kMethods_t__Shapes[14]);
+}
+
+void Stub<::t::Shapes>::note(const ::std::string & a0) {
+  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[15], a0);
 }
 
 ::std::string Stub<::t::Shapes>::greet(const ::std::string & a0) const {
   return internal::InvokeRemote<::std::string>(caller_, kMethods_t__Shapes[16], a0);
 }
 
-void Stub<::t::Shapes>::note(const ::std::string & a0) {
-  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[17], a0);
+void Stub<::t::Shapes>::reset() {
+  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[17]);
 }
 
-::int64_t Stub<::t::Shapes>::value() const {
-  return internal::InvokeRemote<::int64_t>(caller_, kMethods_t__Shapes[18]);
+void Stub<::t::Shapes>::set(const ::std::string & a0) {
+  return internal::InvokeRemote<void>(caller_, kMethods_t__Shapes[18], a0);
 }
 
 DispatchStatus Skeleton<::t::Shapes>::Dispatch(::t::Shapes& obj, uint32_t method_id, ByteReader& args, ByteBuffer& reply) {
   switch (method_id) {
-    case 0x0ac4d734u:  // consume(string)
-      return internal::Dispatch(obj, static_cast<::size_t (::t::Shapes::*)(::std::string &&)>(&::t::Shapes::consume), args, reply);
-    case 0x0e904266u:  // fast() const
-      return internal::Dispatch(obj, static_cast<::int64_t (::t::Shapes::*)() const noexcept>(&::t::Shapes::fast), args, reply);
-    case 0x1e33c588u:  // where() const
-      return internal::Dispatch(obj, static_cast<::std::optional< ::t::Point> (::t::Shapes::*)() const>(&::t::Shapes::where), args, reply);
-    case 0x371a3e34u:  // step(i32)
-      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)(::int32_t)>(&::t::Shapes::step), args, reply);
-    case 0x447aa31eu:  // set(i64)
-      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)(::int64_t)>(&::t::Shapes::set), args, reply);
-    case 0x5be53ccbu:  // add(i32,i32,i32)
-      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)(::int32_t, ::int32_t, ::int32_t)>(&::t::Shapes::add), args, reply);
-    case 0x742c53fbu:  // cached_value() const
-      return internal::Dispatch(obj, static_cast<::int64_t (::t::Shapes::*)() const>(&::t::Shapes::cached_value), args, reply);
-    case 0x7ad85286u:  // bump()
-      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)()>(&::t::Shapes::bump), args, reply);
-    case 0x8b817987u:  // snapshot() const
+    case 0x06880e84u:  // snapshot() const
       return internal::Dispatch(obj, static_cast<::std::map< ::std::string, ::int64_t> (::t::Shapes::*)() const>(&::t::Shapes::snapshot), args, reply);
-    case 0x91e1182cu:  // move_to(struct t::Point,vector<struct t::Point>)
+    case 0x06dc586bu:  // move_to(struct t::Point,vector<struct t::Point>)
       return internal::Dispatch(obj, static_cast<::t::Point (::t::Shapes::*)(::t::Point, ::std::vector< ::t::Point>)>(&::t::Shapes::move_to), args, reply);
-    case 0x9ac2b7a8u:  // cached_last() const
-      return internal::Dispatch(obj, static_cast<::std::string (::t::Shapes::*)() const>(&::t::Shapes::cached_last), args, reply);
-    case 0xa4c42773u:  // set(i64,string)
+    case 0x1de67841u:  // add(i32,i32,i32)
+      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)(::int32_t, ::int32_t, ::int32_t)>(&::t::Shapes::add), args, reply);
+    case 0x228e2c2du:  // set(i64,string)
       return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)(::int64_t, const ::std::string &)>(&::t::Shapes::set), args, reply);
-    case 0xadee8242u:  // apply(enum t::Op:u8,i64)
-      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)(::t::Op, ::int64_t)>(&::t::Shapes::apply), args, reply);
-    case 0xafa291e7u:  // record(string,i64)
+    case 0x367d244au:  // record(string,i64)
       return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)(::std::string, ::int64_t)>(&::t::Shapes::record), args, reply);
-    case 0xb885617bu:  // set(string)
-      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)(const ::std::string &)>(&::t::Shapes::set), args, reply);
-    case 0xbd07160bu:  // reset()
-      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)()>(&::t::Shapes::reset), args, reply);
-    case 0xcab842f6u:  // greet(string) const
-      return internal::Dispatch(obj, static_cast<::std::string (::t::Shapes::*)(const ::std::string &) const>(&::t::Shapes::greet), args, reply);
-    case 0xfd46cfc3u:  // note(string)
-      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)(const ::std::string &)>(&::t::Shapes::note), args, reply);
-    case 0xfdf9a3f3u:  // value() const
+    case 0x4cc47085u:  // cached_value() const
+      return internal::Dispatch(obj, static_cast<::int64_t (::t::Shapes::*)() const>(&::t::Shapes::cached_value), args, reply);
+    case 0x6ba5bccau:  // where() const
+      return internal::Dispatch(obj, static_cast<::std::optional< ::t::Point> (::t::Shapes::*)() const>(&::t::Shapes::where), args, reply);
+    case 0x6faaae0fu:  // cached_last() const
+      return internal::Dispatch(obj, static_cast<::std::string (::t::Shapes::*)() const>(&::t::Shapes::cached_last), args, reply);
+    case 0x7092f6bdu:  // apply(enum t::Op:u8,i64)
+      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)(::t::Op, ::int64_t)>(&::t::Shapes::apply), args, reply);
+    case 0x857d3ffbu:  // set(i64)
+      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)(::int64_t)>(&::t::Shapes::set), args, reply);
+    case 0x968f1f1fu:  // step(i32)
+      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)(::int32_t)>(&::t::Shapes::step), args, reply);
+    case 0x99e794f8u:  // value() const
       return internal::Dispatch(obj, static_cast<::int64_t (::t::Shapes::*)() const>(&::t::Shapes::value), args, reply);
+    case 0xa555a83cu:  // bump()
+      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)()>(&::t::Shapes::bump), args, reply);
+    case 0xd15b424fu:  // consume(string)
+      return internal::Dispatch(obj, static_cast<::size_t (::t::Shapes::*)(::std::string &&)>(&::t::Shapes::consume), args, reply);
+    case 0xd7c2c209u:  // fast() const
+      return internal::Dispatch(obj, static_cast<::int64_t (::t::Shapes::*)() const noexcept>(&::t::Shapes::fast), args, reply);
+    case 0xd9949552u:  // note(string)
+      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)(const ::std::string &)>(&::t::Shapes::note), args, reply);
+    case 0xdda24c44u:  // greet(string) const
+      return internal::Dispatch(obj, static_cast<::std::string (::t::Shapes::*)(const ::std::string &) const>(&::t::Shapes::greet), args, reply);
+    case 0xddeeead0u:  // reset()
+      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)()>(&::t::Shapes::reset), args, reply);
+    case 0xebad1a0au:  // set(string)
+      return internal::Dispatch(obj, static_cast<void (::t::Shapes::*)(const ::std::string &)>(&::t::Shapes::set), args, reply);
     default:
       return DispatchStatus::kUnknownMethod;
   }
@@ -206,20 +206,20 @@ DispatchStatus Skeleton<::t::Shapes>::Dispatch(::t::Shapes& obj, uint32_t method
 
 DispatchStatus Skeleton<::t::Shapes>::DispatchConst(const ::t::Shapes& obj, uint32_t method_id, ByteReader& args, ByteBuffer& reply) {
   switch (method_id) {
-    case 0x0e904266u:  // fast() const
-      return internal::Dispatch(obj, static_cast<::int64_t (::t::Shapes::*)() const noexcept>(&::t::Shapes::fast), args, reply);
-    case 0x1e33c588u:  // where() const
-      return internal::Dispatch(obj, static_cast<::std::optional< ::t::Point> (::t::Shapes::*)() const>(&::t::Shapes::where), args, reply);
-    case 0x742c53fbu:  // cached_value() const
-      return internal::Dispatch(obj, static_cast<::int64_t (::t::Shapes::*)() const>(&::t::Shapes::cached_value), args, reply);
-    case 0x8b817987u:  // snapshot() const
+    case 0x06880e84u:  // snapshot() const
       return internal::Dispatch(obj, static_cast<::std::map< ::std::string, ::int64_t> (::t::Shapes::*)() const>(&::t::Shapes::snapshot), args, reply);
-    case 0x9ac2b7a8u:  // cached_last() const
+    case 0x4cc47085u:  // cached_value() const
+      return internal::Dispatch(obj, static_cast<::int64_t (::t::Shapes::*)() const>(&::t::Shapes::cached_value), args, reply);
+    case 0x6ba5bccau:  // where() const
+      return internal::Dispatch(obj, static_cast<::std::optional< ::t::Point> (::t::Shapes::*)() const>(&::t::Shapes::where), args, reply);
+    case 0x6faaae0fu:  // cached_last() const
       return internal::Dispatch(obj, static_cast<::std::string (::t::Shapes::*)() const>(&::t::Shapes::cached_last), args, reply);
-    case 0xcab842f6u:  // greet(string) const
-      return internal::Dispatch(obj, static_cast<::std::string (::t::Shapes::*)(const ::std::string &) const>(&::t::Shapes::greet), args, reply);
-    case 0xfdf9a3f3u:  // value() const
+    case 0x99e794f8u:  // value() const
       return internal::Dispatch(obj, static_cast<::int64_t (::t::Shapes::*)() const>(&::t::Shapes::value), args, reply);
+    case 0xd7c2c209u:  // fast() const
+      return internal::Dispatch(obj, static_cast<::int64_t (::t::Shapes::*)() const noexcept>(&::t::Shapes::fast), args, reply);
+    case 0xdda24c44u:  // greet(string) const
+      return internal::Dispatch(obj, static_cast<::std::string (::t::Shapes::*)(const ::std::string &) const>(&::t::Shapes::greet), args, reply);
     default:
       return DispatchStatus::kUnknownMethod;
   }
@@ -230,20 +230,20 @@ const TypeDescriptor& TypeInfo<::t::Shapes>::Descriptor() {
   return kDescriptor;
 }
 
-::int32_t Stub<::t::Local>::v() const {
-  return internal::InvokeRemote<::int32_t>(caller_, kMethods_t__Local[0]);
-}
-
 void Stub<::t::Local>::set_v(::int32_t a0) {
   return internal::InvokeRemote<void>(caller_, kMethods_t__Local[1], a0);
 }
 
+::int32_t Stub<::t::Local>::v() const {
+  return internal::InvokeRemote<::int32_t>(caller_, kMethods_t__Local[2]);
+}
+
 DispatchStatus Skeleton<::t::Local>::Dispatch(::t::Local& obj, uint32_t method_id, ByteReader& args, ByteBuffer& reply) {
   switch (method_id) {
-    case 0x5751fd1bu:  // v() const
-      return internal::Dispatch(obj, static_cast<::int32_t (::t::Local::*)() const>(&::t::Local::v), args, reply);
-    case 0xe67ef910u:  // set_v(i32)
+    case 0xe33ad160u:  // set_v(i32)
       return internal::Dispatch(obj, static_cast<void (::t::Local::*)(::int32_t)>(&::t::Local::set_v), args, reply);
+    case 0xe7a82118u:  // v() const
+      return internal::Dispatch(obj, static_cast<::int32_t (::t::Local::*)() const>(&::t::Local::v), args, reply);
     default:
       return DispatchStatus::kUnknownMethod;
   }
@@ -251,7 +251,7 @@ DispatchStatus Skeleton<::t::Local>::Dispatch(::t::Local& obj, uint32_t method_i
 
 DispatchStatus Skeleton<::t::Local>::DispatchConst(const ::t::Local& obj, uint32_t method_id, ByteReader& args, ByteBuffer& reply) {
   switch (method_id) {
-    case 0x5751fd1bu:  // v() const
+    case 0xe7a82118u:  // v() const
       return internal::Dispatch(obj, static_cast<::int32_t (::t::Local::*)() const>(&::t::Local::v), args, reply);
     default:
       return DispatchStatus::kUnknownMethod;

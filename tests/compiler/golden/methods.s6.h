@@ -85,7 +85,7 @@ struct Skeleton<::t::Shapes> {
 template <>
 struct TypeInfo<::t::Shapes> {
   static constexpr ObjectKind kKind = ObjectKind::kMultiWriter;
-  static constexpr uint64_t kSchemaHash = 0xc14b455e0e42547dull;
+  static constexpr uint64_t kSchemaHash = 0x8d68b06a62e3c286ull;
   static const TypeDescriptor& Descriptor();
 };
 
@@ -112,7 +112,7 @@ struct Skeleton<::t::Local> {
 template <>
 struct TypeInfo<::t::Local> {
   static constexpr ObjectKind kKind = ObjectKind::kSingleWriter;
-  static constexpr uint64_t kSchemaHash = 0xb5ac6b40c3dc4fc0ull;
+  static constexpr uint64_t kSchemaHash = 0xdbade0b971cabd9cull;
   static const TypeDescriptor& Descriptor();
 };
 

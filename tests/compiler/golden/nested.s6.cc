@@ -9,16 +9,16 @@ namespace {
 
 // Methods of t::Base, sorted by id.
 constexpr MethodDescriptor kMethods_t__Base[] = {
-    {0x2443e66du, kMethodConst | kMethodReturnsValue, 0u, "base_value", "base_value() const"},
-    {0xe68a4799u, 0u, 0u, "set_base", "set_base(u32)"},
+    {0xbfb0641au, 0u, 0u, "set_base", "set_base(u32)"},
+    {0xc3ffa475u, kMethodConst | kMethodReturnsValue, 0u, "base_value", "base_value() const"},
 };
 
 // Methods of t::Derived, sorted by id.
 constexpr MethodDescriptor kMethods_t__Derived[] = {
-    {0x2443e66du, kMethodConst | kMethodReturnsValue, 0u, "base_value", "base_value() const"},
-    {0x32e1297bu, 0u, 0u, "put", "put(struct t::FlowId,struct t::Derived::Slot)"},
-    {0xe68a4799u, 0u, 0u, "set_base", "set_base(u32)"},
-    {0xf4a383dbu, kMethodConst | kMethodReturnsValue, 0u, "get", "get(struct t::FlowId) const"},
+    {0x6aaa9536u, 0u, 0u, "put", "put(struct t::FlowId,struct t::Derived::Slot)"},
+    {0xbfb0641au, 0u, 0u, "set_base", "set_base(u32)"},
+    {0xc3e43233u, kMethodConst | kMethodReturnsValue, 0u, "get", "get(struct t::FlowId) const"},
+    {0xc3ffa475u, kMethodConst | kMethodReturnsValue, 0u, "base_value", "base_value() const"},
 };
 
 }  // namespace
@@ -98,20 +98,20 @@ bool Codec<::t::Holder>::Decode(ByteReader& r, ::t::Holder& v) {
   return true;
 }
 
-::uint32_t Stub<::t::Base>::base_value() const {
-  return internal::InvokeRemote<::uint32_t>(caller_, kMethods_t__Base[0]);
+void Stub<::t::Base>::set_base(::uint32_t a0) {
+  return internal::InvokeRemote<void>(caller_, kMethods_t__Base[0], a0);
 }
 
-void Stub<::t::Base>::set_base(::uint32_t a0) {
-  return internal::InvokeRemote<void>(caller_, kMethods_t__Base[1], a0);
+::uint32_t Stub<::t::Base>::base_value() const {
+  return internal::InvokeRemote<::uint32_t>(caller_, kMethods_t__Base[1]);
 }
 
 DispatchStatus Skeleton<::t::Base>::Dispatch(::t::Base& obj, uint32_t method_id, ByteReader& args, ByteBuffer& reply) {
   switch (method_id) {
-    case 0x2443e66du:  // base_value() const
-      return internal::Dispatch(obj, static_cast<::uint32_t (::t::Base::*)() const>(&::t::Base::base_value), args, reply);
-    case 0xe68a4799u:  // set_base(u32)
+    case 0xbfb0641au:  // set_base(u32)
       return internal::Dispatch(obj, static_cast<void (::t::Base::*)(::uint32_t)>(&::t::Base::set_base), args, reply);
+    case 0xc3ffa475u:  // base_value() const
+      return internal::Dispatch(obj, static_cast<::uint32_t (::t::Base::*)() const>(&::t::Base::base_value), args, reply);
     default:
       return DispatchStatus::kUnknownMethod;
   }
@@ -119,7 +119,7 @@ DispatchStatus Skeleton<::t::Base>::Dispatch(::t::Base& obj, uint32_t method_id,
 
 DispatchStatus Skeleton<::t::Base>::DispatchConst(const ::t::Base& obj, uint32_t method_id, ByteReader& args, ByteBuffer& reply) {
   switch (method_id) {
-    case 0x2443e66du:  // base_value() const
+    case 0xc3ffa475u:  // base_value() const
       return internal::Dispatch(obj, static_cast<::uint32_t (::t::Base::*)() const>(&::t::Base::base_value), args, reply);
     default:
       return DispatchStatus::kUnknownMethod;
@@ -131,32 +131,32 @@ const TypeDescriptor& TypeInfo<::t::Base>::Descriptor() {
   return kDescriptor;
 }
 
-::uint32_t Stub<::t::Derived>::base_value() const {
-  return internal::InvokeRemote<::uint32_t>(caller_, kMethods_t__Derived[0]);
-}
-
 void Stub<::t::Derived>::put(const ::t::FlowId & a0, const ::t::Derived::Slot & a1) {
-  return internal::InvokeRemote<void>(caller_, kMethods_t__Derived[1], a0, a1);
+  return internal::InvokeRemote<void>(caller_, kMethods_t__Derived[0], a0, a1);
 }
 
 void Stub<::t::Derived>::set_base(::uint32_t a0) {
-  return internal::InvokeRemote<void>(caller_, kMethods_t__Derived[2], a0);
+  return internal::InvokeRemote<void>(caller_, kMethods_t__Derived[1], a0);
 }
 
 ::int32_t Stub<::t::Derived>::get(const ::t::FlowId & a0) const {
-  return internal::InvokeRemote<::int32_t>(caller_, kMethods_t__Derived[3], a0);
+  return internal::InvokeRemote<::int32_t>(caller_, kMethods_t__Derived[2], a0);
+}
+
+::uint32_t Stub<::t::Derived>::base_value() const {
+  return internal::InvokeRemote<::uint32_t>(caller_, kMethods_t__Derived[3]);
 }
 
 DispatchStatus Skeleton<::t::Derived>::Dispatch(::t::Derived& obj, uint32_t method_id, ByteReader& args, ByteBuffer& reply) {
   switch (method_id) {
-    case 0x2443e66du:  // base_value() const
-      return internal::Dispatch(obj, static_cast<::uint32_t (::t::Derived::*)() const>(&::t::Derived::base_value), args, reply);
-    case 0x32e1297bu:  // put(struct t::FlowId,struct t::Derived::Slot)
+    case 0x6aaa9536u:  // put(struct t::FlowId,struct t::Derived::Slot)
       return internal::Dispatch(obj, static_cast<void (::t::Derived::*)(const ::t::FlowId &, const ::t::Derived::Slot &)>(&::t::Derived::put), args, reply);
-    case 0xe68a4799u:  // set_base(u32)
+    case 0xbfb0641au:  // set_base(u32)
       return internal::Dispatch(obj, static_cast<void (::t::Derived::*)(::uint32_t)>(&::t::Derived::set_base), args, reply);
-    case 0xf4a383dbu:  // get(struct t::FlowId) const
+    case 0xc3e43233u:  // get(struct t::FlowId) const
       return internal::Dispatch(obj, static_cast<::int32_t (::t::Derived::*)(const ::t::FlowId &) const>(&::t::Derived::get), args, reply);
+    case 0xc3ffa475u:  // base_value() const
+      return internal::Dispatch(obj, static_cast<::uint32_t (::t::Derived::*)() const>(&::t::Derived::base_value), args, reply);
     default:
       return DispatchStatus::kUnknownMethod;
   }
@@ -164,10 +164,10 @@ DispatchStatus Skeleton<::t::Derived>::Dispatch(::t::Derived& obj, uint32_t meth
 
 DispatchStatus Skeleton<::t::Derived>::DispatchConst(const ::t::Derived& obj, uint32_t method_id, ByteReader& args, ByteBuffer& reply) {
   switch (method_id) {
-    case 0x2443e66du:  // base_value() const
-      return internal::Dispatch(obj, static_cast<::uint32_t (::t::Derived::*)() const>(&::t::Derived::base_value), args, reply);
-    case 0xf4a383dbu:  // get(struct t::FlowId) const
+    case 0xc3e43233u:  // get(struct t::FlowId) const
       return internal::Dispatch(obj, static_cast<::int32_t (::t::Derived::*)(const ::t::FlowId &) const>(&::t::Derived::get), args, reply);
+    case 0xc3ffa475u:  // base_value() const
+      return internal::Dispatch(obj, static_cast<::uint32_t (::t::Derived::*)() const>(&::t::Derived::base_value), args, reply);
     default:
       return DispatchStatus::kUnknownMethod;
   }

@@ -85,7 +85,7 @@ struct Skeleton<::t::Base> {
 template <>
 struct TypeInfo<::t::Base> {
   static constexpr ObjectKind kKind = ObjectKind::kMultiWriter;
-  static constexpr uint64_t kSchemaHash = 0x147cc6118f2fa874ull;
+  static constexpr uint64_t kSchemaHash = 0x6623968392ad1acdull;
   static const TypeDescriptor& Descriptor();
 };
 
@@ -114,7 +114,7 @@ struct Skeleton<::t::Derived> {
 template <>
 struct TypeInfo<::t::Derived> {
   static constexpr ObjectKind kKind = ObjectKind::kMultiWriter;
-  static constexpr uint64_t kSchemaHash = 0xfbcc06459a360279ull;
+  static constexpr uint64_t kSchemaHash = 0x6edadb5af3d297d7ull;
   static const TypeDescriptor& Descriptor();
 };
 
@@ -139,7 +139,7 @@ struct Skeleton<::t::Holder> {
 template <>
 struct TypeInfo<::t::Holder> {
   static constexpr ObjectKind kKind = ObjectKind::kSingleWriter;
-  static constexpr uint64_t kSchemaHash = 0x69dc02465ea4808aull;
+  static constexpr uint64_t kSchemaHash = 0xd627663efada6fd9ull;
   static const TypeDescriptor& Descriptor();
 };
 

@@ -9,10 +9,10 @@ namespace {
 
 // Methods of t::Counter, sorted by id.
 constexpr MethodDescriptor kMethods_t__Counter[] = {
-    {0x7a6753cau, kMethodReturnsValue | kMethodLocalOnly, 0u, "scalars", "scalars()"},
-    {0x96504aacu, 0u, 0u, "add", "add(i64)"},
-    {0xbab96271u, kMethodConst | kMethodReturnsValue, 0u, "total", "total() const"},
-    {0xc4e8d3e1u, 0u, 0u, "set_flags", "set_flags(u32,bool)"},
+    {0x73d1ae09u, 0u, 0u, "set_flags", "set_flags(u32,bool)"},
+    {0xc3b312e6u, kMethodConst | kMethodReturnsValue, 0u, "total", "total() const"},
+    {0xec3f6982u, 0u, 0u, "add", "add(i64)"},
+    {0xfe9e6687u, kMethodReturnsValue | kMethodLocalOnly, 0u, "scalars", "scalars()"},
 };
 
 }  // namespace
@@ -89,26 +89,26 @@ bool Codec<::t::Counter>::Decode(ByteReader& r, ::t::Counter& v) {
   return true;
 }
 
-void Stub<::t::Counter>::add(::int64_t a0) {
-  return internal::InvokeRemote<void>(caller_, kMethods_t__Counter[1], a0);
+void Stub<::t::Counter>::set_flags(unsigned int a0, bool a1) {
+  return internal::InvokeRemote<void>(caller_, kMethods_t__Counter[0], a0, a1);
 }
 
 ::int64_t Stub<::t::Counter>::total() const {
-  return internal::InvokeRemote<::int64_t>(caller_, kMethods_t__Counter[2]);
+  return internal::InvokeRemote<::int64_t>(caller_, kMethods_t__Counter[1]);
 }
 
-void Stub<::t::Counter>::set_flags(unsigned int a0, bool a1) {
-  return internal::InvokeRemote<void>(caller_, kMethods_t__Counter[3], a0, a1);
+void Stub<::t::Counter>::add(::int64_t a0) {
+  return internal::InvokeRemote<void>(caller_, kMethods_t__Counter[2], a0);
 }
 
 DispatchStatus Skeleton<::t::Counter>::Dispatch(::t::Counter& obj, uint32_t method_id, ByteReader& args, ByteBuffer& reply) {
   switch (method_id) {
-    case 0x96504aacu:  // add(i64)
-      return internal::Dispatch(obj, static_cast<void (::t::Counter::*)(::int64_t)>(&::t::Counter::add), args, reply);
-    case 0xbab96271u:  // total() const
-      return internal::Dispatch(obj, static_cast<::int64_t (::t::Counter::*)() const>(&::t::Counter::total), args, reply);
-    case 0xc4e8d3e1u:  // set_flags(u32,bool)
+    case 0x73d1ae09u:  // set_flags(u32,bool)
       return internal::Dispatch(obj, static_cast<void (::t::Counter::*)(unsigned int, bool)>(&::t::Counter::set_flags), args, reply);
+    case 0xc3b312e6u:  // total() const
+      return internal::Dispatch(obj, static_cast<::int64_t (::t::Counter::*)() const>(&::t::Counter::total), args, reply);
+    case 0xec3f6982u:  // add(i64)
+      return internal::Dispatch(obj, static_cast<void (::t::Counter::*)(::int64_t)>(&::t::Counter::add), args, reply);
     default:
       return DispatchStatus::kUnknownMethod;
   }
@@ -116,7 +116,7 @@ DispatchStatus Skeleton<::t::Counter>::Dispatch(::t::Counter& obj, uint32_t meth
 
 DispatchStatus Skeleton<::t::Counter>::DispatchConst(const ::t::Counter& obj, uint32_t method_id, ByteReader& args, ByteBuffer& reply) {
   switch (method_id) {
-    case 0xbab96271u:  // total() const
+    case 0xc3b312e6u:  // total() const
       return internal::Dispatch(obj, static_cast<::int64_t (::t::Counter::*)() const>(&::t::Counter::total), args, reply);
     default:
       return DispatchStatus::kUnknownMethod;

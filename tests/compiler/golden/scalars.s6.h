@@ -50,7 +50,7 @@ struct Skeleton<::t::Counter> {
 template <>
 struct TypeInfo<::t::Counter> {
   static constexpr ObjectKind kKind = ObjectKind::kSingleWriter;
-  static constexpr uint64_t kSchemaHash = 0x82cb638835814431ull;
+  static constexpr uint64_t kSchemaHash = 0x184d0e03fff57e16ull;
   static const TypeDescriptor& Descriptor();
 };
 

@@ -9,7 +9,7 @@
 
 namespace t {
 
-enum Color { kRed = 1, kGreen = 2, kBlue = 4 };
+enum Color : int { kRed = 1, kGreen = 2, kBlue = 4 };
 enum class Tiny : int8_t { kLow = -128, kZero = 0, kHigh = 127 };
 enum class Wide : uint64_t { kMax = ~0ull };
 

@@ -273,8 +273,8 @@ TEST(ByteWriterTest, ExtremeValues) {
   w.PutU32(0xFFFFFFFFu);
   w.PutU32(0);
   w.PutUnsigned(uint64_t{0x8000000000000001ull});
-  EXPECT_EQ(Bytes(b), (std::vector<uint8_t>{0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0x01, 0, 0, 0, 0,
-                                            0, 0, 0x80}));
+  EXPECT_EQ(Bytes(b), (std::vector<uint8_t>{0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0x01, 0, 0, 0, 0, 0,
+                                            0, 0x80}));
 }
 
 TEST(ByteWriterTest, PutBytesAndExtendAppend) {
@@ -452,16 +452,16 @@ TEST(ByteReaderTest, ReadsFromByteBuffer) {
   EXPECT_TRUE(r.AtEnd());
 }
 
-// HEADER BUG (s6/bytes.h, ByteReader::Take/GetBytes): a reader over an empty range whose base
-// pointer is null (e.g. ByteReader(std::span<const uint8_t>{}), or a std::vector<uint8_t>{}'s
-// data()) returns nullptr from a successful Take(0). GetBytes(out, 0) then reports failure while
-// ok() stays true, so decoding a zero-byte value (std::array<uint8_t, 0>, bitset<0>) from such a
-// reader fails although the input is valid. Expected: GetBytes(out, 0) succeeds on any healthy
-// reader.
-TEST(ByteReaderTest, ZeroLengthReadFromNullEmptyRange_HeaderBug) {
+// Regression test (a defect this suite found, now fixed; s6/bytes.h, ByteReader::Take/GetBytes): a
+// reader over an empty range whose base pointer is null (e.g. ByteReader(std::span<const
+// uint8_t>{}), or a std::vector<uint8_t>{}'s data()) returns nullptr from a successful Take(0).
+// GetBytes(out, 0) then reports failure while ok() stays true, so decoding a zero-byte value
+// (std::array<uint8_t, 0>, bitset<0>) from such a reader fails although the input is valid.
+// Expected: GetBytes(out, 0) succeeds on any healthy reader.
+TEST(ByteReaderTest, ZeroLengthReadFromNullEmptyRange) {
   ByteReader r(std::span<const uint8_t>{});
   uint8_t out[1];
-  EXPECT_TRUE(r.GetBytes(out, 0)) << "HEADER BUG: zero-length GetBytes fails on a null base";
+  EXPECT_TRUE(r.GetBytes(out, 0)) << "zero-length GetBytes fails on a null base";
   EXPECT_TRUE(r.ok());
   EXPECT_TRUE(r.AtEnd());
 }
