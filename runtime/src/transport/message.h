@@ -11,7 +11,9 @@
 //   message := type u16 (MessageType)  flags u16  length u32  payload[length]   (8 + length)
 //
 // Every integer is little-endian and every field is written with ByteWriter and read with
-// ByteReader (s6/bytes.h); no C++ object is ever copied to the wire as raw memory.
+// ByteReader (s6/bytes.h); no C++ object is ever copied to the wire as raw memory. Batch flags
+// could change the framing, so a receiver rejects bits it does not know; message flags are
+// per-message hints (none defined yet: senders write 0, the transport ignores them).
 //
 // Theory of operation: the sequence number is per channel (one sender -> one receiver), starts
 // at 1 and grows by one per batch, so the receiver can count lost and reordered batches (the

@@ -19,11 +19,12 @@
 // the original S6, nothing waits for "the next append" to leave: a Flush always sends what is
 // pending. Batches carry a per-channel sequence number so the receiver counts loss and reordering.
 //
-// *Receiving.* `Poll` receives whatever batches have arrived (waiting at most `timeout_ms`),
-// validates each one completely (ParseBatch) and delivers its messages in order to
-// `Receiver::OnMessage`. Malformed batches, unknown message types and messages from peers that
-// have not completed the handshake are counted in `TransportStats` and dropped; bad input from
-// the network never crashes the instance and never logs per message.
+// *Receiving.* `Poll` receives whatever batches have arrived (if none has, it waits up to
+// `timeout_ms` for the first, never longer once it has work), validates each one completely
+// (ParseBatch) and delivers its messages in order to `Receiver::OnMessage`. Malformed batches,
+// unknown message types and messages from peers that have not completed the handshake are counted
+// in `TransportStats` and dropped; bad input from the network never crashes the instance and never
+// logs per message.
 //
 // *Handshake.* Adding a peer sends kHello with our instance id, wire version and schema hash
 // (the hash of every state-class schema, from s6c). A peer whose hash equals ours is kReady;
@@ -191,9 +192,10 @@ class Transport {
   /// batches held back earlier are retried first. Never blocks.
   virtual void Flush() = 0;
 
-  /// Receives batches for at most `timeout_ms` (0: only what has already arrived; negative:
-  /// until something arrives), validates them and delivers their messages to `receiver`.
-  /// Returns the number of messages delivered.
+  /// Receives the batches that have arrived, validates them and delivers their messages to
+  /// `receiver`. If nothing has arrived it first waits up to `timeout_ms` (0: never waits, the
+  /// data-plane case; negative: until something arrives); once it has work it does not wait
+  /// again. Returns the number of messages delivered.
   virtual std::size_t Poll(Receiver& receiver, int timeout_ms) = 0;
 
   /// Handshake state of peer `id` (kUnknown if it is not a peer).

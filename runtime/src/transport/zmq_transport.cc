@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "transport/zmq_transport.h"
 
-#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -13,6 +12,13 @@ namespace {
 // Hellos remembered from instances we have not added yet. Bounded so that a flood of hellos
 // with made-up sender ids cannot grow memory.
 constexpr std::size_t kMaxEarlyHellos = 256;
+
+// Upper bound of Options::max_batch_bytes: keeps every message length far inside the u32
+// length field, so no Send can trip the BatchBuilder's size check.
+constexpr std::size_t kMaxBatchBytesLimit = std::size_t{1} << 30;
+
+// Longest wait in Poll while sealed batches are queued for a peer (see Poll).
+constexpr int kMaxWaitWithBacklogMs = 1;
 
 // Every Status built from a zmq::error_t names the operation and the endpoint.
 Status FromZmqError(const zmq::error_t& e, std::string_view what, std::string_view endpoint) {
@@ -58,8 +64,8 @@ ZmqTransport::~ZmqTransport() {
 }
 
 Status ZmqTransport::CheckOptions() const {
-  if (options_.max_batch_bytes < 64) {
-    return InvalidArgumentError("ZmqTransport: max_batch_bytes must be at least 64");
+  if (options_.max_batch_bytes < 64 || options_.max_batch_bytes > kMaxBatchBytesLimit) {
+    return InvalidArgumentError("ZmqTransport: max_batch_bytes must be in [64, 1 GiB]");
   }
   if (options_.max_queued_batches == 0) {
     return InvalidArgumentError("ZmqTransport: max_queued_batches must be at least 1");
@@ -412,25 +418,35 @@ std::size_t ZmqTransport::HandleBatch(Receiver& receiver, std::span<const uint8_
 
 std::size_t ZmqTransport::Poll(Receiver& receiver, int timeout_ms) {
   if (!pull_ || in_poll_) return 0;
+  // Batches waiting for room in the network leave only at a Flush: do not sleep long on them.
+  if (timeout_ms < 0 || timeout_ms > kMaxWaitWithBacklogMs) {
+    for (const Peer* p : dirty_) {
+      if (!p->queue.empty()) {
+        timeout_ms = kMaxWaitWithBacklogMs;
+        break;
+      }
+    }
+  }
   in_poll_ = true;
   std::size_t delivered = 0;
   std::size_t batches = 0;
-  bool waited = timeout_ms == 0;
+  // Only the first receive may wait, so a Poll that has work returns it at once. It waits in a
+  // receive bounded by ZMQ_RCVTIMEO (one syscall when it has to sleep, none when a batch is
+  // already there); the rest drain with ZMQ_DONTWAIT.
+  int wait_ms = timeout_ms;
   while (batches < options_.max_batches_per_poll) {
     zmq::recv_result_t got;
     try {
-      got = pull_.recv(rx_, zmq::recv_flags::dontwait);
-      if (!got && !waited) {
-        // Wait (once) with a receive bounded by ZMQ_RCVTIMEO, not with zmq_poll: with libzmq
-        // 4.3.4, zmq_poll on a PULL socket just drained to EAGAIN was seen to miss the wake-up
-        // of the next message and sleep for the whole timeout (round trips of exactly
-        // `timeout_ms`); a blocking receive waits on the same mailbox without that problem.
-        waited = true;
-        if (recv_timeout_ms_ != timeout_ms) {
-          pull_.set(zmq::sockopt::rcvtimeo, timeout_ms < 0 ? -1 : timeout_ms);
-          recv_timeout_ms_ = timeout_ms;
+      if (wait_ms != 0) {
+        const int rcvtimeo = wait_ms < 0 ? -1 : wait_ms;
+        if (recv_timeout_ms_ != rcvtimeo) {
+          pull_.set(zmq::sockopt::rcvtimeo, rcvtimeo);
+          recv_timeout_ms_ = rcvtimeo;
         }
+        wait_ms = 0;
         got = pull_.recv(rx_, zmq::recv_flags::none);
+      } else {
+        got = pull_.recv(rx_, zmq::recv_flags::dontwait);
       }
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) ++stats_.recv_errors;

@@ -28,9 +28,10 @@
 // that would exceed max_batch_bytes is sealed early, so one loop iteration may exceptionally
 // produce more than one batch for a peer.
 //
-// *Receive path.* Poll receives with ZMQ_DONTWAIT (after at most one bounded wait), at most
-// max_batches_per_poll batches per call so one busy peer cannot stall the loop, and hands each
-// batch to ParseBatch. Valid batches update the channel's sequence tracking; their handshake
+// *Receive path.* Poll receives with ZMQ_DONTWAIT, at most max_batches_per_poll batches per
+// call so one busy peer cannot stall the loop; only when nothing has arrived yet does it wait,
+// once, in a receive bounded by ZMQ_RCVTIMEO (one PULL socket needs no zmq_poll). Each batch
+// goes to ParseBatch. Valid batches update the channel's sequence tracking; their handshake
 // messages are consumed here, the rest go to the Receiver in order.
 //
 // *Handshake.* AddPeer connects and sends kHello {id, wire version, schema hash}. On a hello
@@ -82,7 +83,7 @@ class ZmqTransport final : public Transport {
     int recv_hwm = 1000;
     /// Milliseconds a closing socket may keep trying to send (ZMQ_LINGER).
     int linger_ms = 0;
-    /// Largest batch sent or accepted, header included (>= 64). Bigger incoming messages are
+    /// Largest batch sent or accepted, header included (64 B to 1 GiB). Bigger incoming ones are
     /// refused by ZeroMQ; a Send that would not fit even in an empty batch is dropped.
     std::size_t max_batch_bytes = std::size_t{4} << 20;
     /// Sealed batches kept per peer while its network queue is full (>= 1); beyond, dropped.
@@ -106,7 +107,8 @@ class ZmqTransport final : public Transport {
   void RemovePeer(InstanceId id) override;
   void Send(InstanceId to, MessageType type, std::span<const uint8_t> payload) override;
   void Flush() override;
-  /// See Transport::Poll. Calling Poll from inside Receiver::OnMessage returns 0.
+  /// See Transport::Poll. While sealed batches wait for room in the network (they leave at the
+  /// next Flush), the wait is capped at 1 ms. Calling Poll from inside OnMessage returns 0.
   std::size_t Poll(Receiver& receiver, int timeout_ms) override;
   PeerState GetPeerState(InstanceId id) const override;
   TransportStats stats() const override { return stats_; }
@@ -174,7 +176,7 @@ class ZmqTransport final : public Transport {
   std::unordered_map<InstanceId, std::unique_ptr<Peer>> peers_;
   std::vector<Peer*> dirty_;  // peers with pending or queued batches (not owned)
   std::unordered_map<InstanceId, HelloPayload> early_hellos_;  // hellos from not-yet-added peers
-  BatchBuilder control_;  // scratch builder for handshake batches
+  BatchBuilder control_;      // scratch builder for handshake batches
   int recv_timeout_ms_ = -1;  // ZMQ_RCVTIMEO currently set on pull_ (libzmq's default)
   bool in_poll_ = false;
   std::vector<std::unique_ptr<Peer>> removed_in_poll_;  // kept alive until Poll returns

@@ -293,6 +293,29 @@ TEST_P(ZmqTransportTest, ManySendsOneFlushIsOneZmqMessage) {
   EXPECT_EQ(b1.messages_delivered - b0.messages_delivered, static_cast<uint64_t>(kN));
 }
 
+// A Poll with a timeout waits only while nothing has arrived: once it has delivered something
+// it returns at once (a regression here turns every round trip into a full timeout).
+TEST_P(ZmqTransportTest, PollWithTimeoutReturnsAsSoonAsItHasWork) {
+  Node& a = Make(1);
+  Node& b = Make(2);
+  ConnectAll({&a, &b});
+  for (int round = 0; round < 3; ++round) {
+    a.t->Send(2, kData, U64Payload(static_cast<uint64_t>(round)));
+    a.t->Flush();
+    const auto start = std::chrono::steady_clock::now();
+    std::size_t polls = 0;
+    while (b.rx.got.size() <= static_cast<std::size_t>(round) && polls < 3) {
+      b.t->Poll(b.rx, 3000);
+      ++polls;
+    }
+    ASSERT_EQ(b.rx.got.size(), static_cast<std::size_t>(round) + 1);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms) << "round " << round;
+  }
+  // With nothing to receive, a zero timeout returns at once and a short one returns empty.
+  EXPECT_EQ(b.t->Poll(b.rx, 0), 0u);
+  EXPECT_EQ(b.t->Poll(b.rx, 5), 0u);
+}
+
 TEST_P(ZmqTransportTest, ThreeInstancesFullMeshKeepPerSenderOrder) {
   Node& a = Make(1);
   Node& b = Make(2);
@@ -580,7 +603,8 @@ TEST_P(ZmqTransportTest, BackpressureIsBoundedAndLossIsVisible) {
   ASSERT_TRUE(
       PumpUntil({&a, &b}, [&] { return !b.rx.got.empty() && b.rx.got.back().type == kOther; }))
       << a.t->stats().ToJson() << "\n"
-      << b.t->stats().ToJson() << "\n" << b.rx.got.size() << " next=" << next;
+      << b.t->stats().ToJson() << "\n"
+      << b.rx.got.size() << " next=" << next;
   const TransportStats sb = b.t->stats();
   EXPECT_EQ(sb.batches_lost, a.t->stats().send_dropped_batches);
   EXPECT_EQ(b.rx.got.size() + a.t->stats().send_dropped_messages, next + 1);
