@@ -55,7 +55,7 @@ struct FieldModel {
 
 /// A record (struct/class) that gets a codec.
 struct RecordModel {
-  std::string qualified_name;  // "ns::Outer::Inner"
+  std::string qualified_name;      // "ns::Outer::Inner"
   std::vector<std::string> bases;  // qualified names of encoded bases, in order
   std::vector<FieldModel> fields;
   /// Normalised schema text of this record alone (bases and fields).
@@ -63,22 +63,22 @@ struct RecordModel {
 };
 
 struct ParamModel {
-  std::string name;           // as declared (may be empty)
-  std::string spelled_type;   // as declared, fully qualified: "const ::std::string &"
-  std::string default_arg;    // source text of the default argument, or empty
-  std::string value_type;     // fully qualified type without reference and cv (for defaults)
+  std::string name;          // as declared (may be empty)
+  std::string spelled_type;  // as declared, fully qualified: "const ::std::string &"
+  std::string default_arg;   // source text of the default argument, or empty
+  std::string value_type;    // fully qualified type without reference and cv (for defaults)
 };
 
 struct MethodModel {
   std::string name;
   std::string signature;  // normalised, e.g. "allocate(u64)" / "size() const"
   uint32_t id = 0;
-  uint32_t flags = 0;     // s6::MethodFlag bits
+  uint32_t flags = 0;  // s6::MethodFlag bits
   uint32_t stale_max_age_ms = 0;
   bool is_const = false;
   bool is_noexcept = false;
-  bool shippable = true;  // false: SingleWriter method kept out of stub/skeleton
-  unsigned decl_order = 0;  // position in the class, for emitting the stub readably
+  bool shippable = true;        // false: SingleWriter method kept out of stub/skeleton
+  unsigned decl_order = 0;      // position in the class, for emitting the stub readably
   std::string return_type;      // fully qualified, without reference and cv
   std::string declared_return;  // fully qualified, as declared (for member pointer types)
   std::vector<ParamModel> params;
@@ -96,12 +96,12 @@ struct StateClassModel {
 
 /// Everything generated for one input header.
 struct FileModel {
-  std::string stem;           // "port_pool" for port_pool.h
-  std::string header_name;    // "port_pool.h", included by the generated header
-  std::vector<std::string> dependency_stems;  // other inputs whose codecs we use
-  std::vector<RecordModel> records;           // in dependency order
-  std::vector<StateClassModel> state_classes; // in declaration order
-  std::vector<std::string> skipped;           // "ns::Helper: field 'p' is a raw pointer"
+  std::string stem;                            // "port_pool" for port_pool.h
+  std::string header_name;                     // "port_pool.h", included by the generated header
+  std::vector<std::string> dependency_stems;   // other inputs whose codecs we use
+  std::vector<RecordModel> records;            // in dependency order
+  std::vector<StateClassModel> state_classes;  // in declaration order
+  std::vector<std::string> skipped;            // "ns::Helper: field 'p' is a raw pointer"
 };
 
 }  // namespace s6c
