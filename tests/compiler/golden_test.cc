@@ -93,8 +93,8 @@ TEST_F(GoldenTest, OutputMatchesGoldenFiles) {
 }
 
 TEST_F(GoldenTest, OutputIsDeterministicAndRelocatable) {
-  const std::string inputs = Input("methods.h") + " " + Input("nested.h") + " " +
-                             Input("keys.h") + " " + Input("containers.h");
+  const std::string inputs = Input("methods.h") + " " + Input("nested.h") + " " + Input("keys.h") +
+                             " " + Input("containers.h");
   const std::string reversed = Input("containers.h") + " " + Input("keys.h") + " " +
                                Input("nested.h") + " " + Input("methods.h");
   ASSERT_EQ(RunS6c(inputs + " -o " + (tmp_ / "a").string()).exit_code, 0);
@@ -182,10 +182,11 @@ TEST_F(GoldenTest, MethodIdsSurviveAddingAndReorderingMethods) {
 TEST_F(GoldenTest, SchemaHashFollowsFieldTypesNotSpelling) {
   auto schema_of = [&](const std::string& tag, const std::string& field) {
     fs::create_directories(tmp_ / tag);
-    Write(tmp_ / tag / "obj.h", "#include <cstdint>\n#include <s6/object.h>\n"
-                                "using Alias = unsigned int;\n"
-                                "struct Obj : s6::SingleWriter {\n  " +
-                                    field + "\n};\n");
+    Write(tmp_ / tag / "obj.h",
+          "#include <cstdint>\n#include <s6/object.h>\n"
+          "using Alias = unsigned int;\n"
+          "struct Obj : s6::SingleWriter {\n  " +
+              field + "\n};\n");
     const RunResult r = RunS6c((tmp_ / tag / "obj.h").string() + " -o " + (tmp_ / tag).string());
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return SchemaHash(Slurp(tmp_ / tag / "obj.s6.h"));

@@ -53,8 +53,7 @@ class Everything : public s6::MultiWriter {
   std::pair<Endpoint, std::string> labeled;
   std::tuple<> empty_tuple;
   std::tuple<int8_t, std::string, std::array<uint8_t, 3>> mixed;
-  std::vector<std::map<std::string, std::vector<std::optional<std::tuple<int, std::string>>>>>
-      deep;
+  std::vector<std::map<std::string, std::vector<std::optional<std::tuple<int, std::string>>>>> deep;
 
   void touch() { ++touches_; }
   uint64_t touches() const { return touches_; }
