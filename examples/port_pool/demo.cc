@@ -39,13 +39,13 @@ int main() {
               ports[2], ports[3], pool.in_use());
   pool.release(ports[0]);  // untether: queued, not yet run
   const std::size_t queued = caller.pending();
-  const uint32_t cached = pool.in_use();  // stale hit: still the cached value
+  const uint32_t cached = pool.in_use();            // stale hit: still the cached value
   const uint64_t total = pool.total_allocations();  // strict: flushes the queue first
   std::printf("after release (queued %zu): stale in_use=%u, exact total=%" PRIu64 "\n", queued,
               cached, total);
   caller.AdvanceMs(101);  // past in_use's 100 ms bound
-  std::printf("101 ms later: in_use=%u; calls=%" PRIu64 " executed=%" PRIu64
-              " stale hits=%" PRIu64 "\n",
+  std::printf("101 ms later: in_use=%u; calls=%" PRIu64 " executed=%" PRIu64 " stale hits=%" PRIu64
+              "\n",
               pool.in_use(), caller.calls(), caller.executed(), caller.stale_hits());
 
   example::NatEntry entry;

@@ -65,8 +65,8 @@ class NatEntry : public s6::SingleWriter {
 
 inline uint16_t PortPool::allocate(uint64_t flow_hash) {
   for (uint32_t i = 0; i < 65536 - 1024; ++i) {
-    const uint32_t port = 1024 + (next_ - 1024 + i + static_cast<uint32_t>(flow_hash % 7)) %
-                                     (65536 - 1024);
+    const uint32_t port =
+        1024 + (next_ - 1024 + i + static_cast<uint32_t>(flow_hash % 7)) % (65536 - 1024);
     if (!used_[port]) {
       used_[port] = true;
       ++in_use_;

@@ -236,7 +236,7 @@ TEST(StubTest, BadRepliesAndFailedCallsAreAbandoned) {
 
 TEST(SchemaTest, DistinctClassesHaveDistinctSchemas) {
   std::set<uint64_t> hashes = {
-      s6::TypeInfo<t::Shapes>::kSchemaHash, s6::TypeInfo<t::Local>::kSchemaHash,
+      s6::TypeInfo<t::Shapes>::kSchemaHash,  s6::TypeInfo<t::Local>::kSchemaHash,
       s6::TypeInfo<t::Counter>::kSchemaHash, s6::TypeInfo<t::Everything>::kSchemaHash,
       s6::TypeInfo<t::Derived>::kSchemaHash, s6::TypeInfo<t::Base>::kSchemaHash,
       s6::TypeInfo<t::Holder>::kSchemaHash};

@@ -45,7 +45,7 @@ class Shapes : public s6::MultiWriter, public Journal {
     last_ = std::move(s);
     return last_.size();
   }
-  void set(int64_t v) { value_ = v; }          // overloads
+  void set(int64_t v) { value_ = v; }  // overloads
   void set(const std::string& s) { last_ = s; }
   void set(int64_t v, const std::string& s) {
     value_ = v;
