@@ -27,6 +27,11 @@
 
 #include "transport/zmq_transport.h"
 
+// Instance ids are a strong type; `2_id` keeps the tests readable.
+constexpr s6::InstanceId operator""_id(unsigned long long v) {
+  return s6::InstanceId{static_cast<uint32_t>(v)};
+}
+
 namespace {
 
 using s6::transport::InstanceId;
@@ -182,9 +187,9 @@ ZmqTransport::Options BenchOptions(zmq::context_t& ctx) {
 // is set (checked at least every 100 ms).
 void TransportEcho(zmq::context_t& ctx, std::string bind, std::string peer_endpoint,
                    std::promise<std::string> bound, const std::atomic<bool>& stop) {
-  ZmqTransport t(2, std::move(bind), BenchOptions(ctx));
+  ZmqTransport t(2_id, std::move(bind), BenchOptions(ctx));
   s6::Status s = t.Start();
-  if (s.ok()) s = t.AddPeer(1, std::move(peer_endpoint));
+  if (s.ok()) s = t.AddPeer(1_id, std::move(peer_endpoint));
   if (!s.ok()) {
     bound.set_exception(std::make_exception_ptr(std::runtime_error(s.ToString())));
     return;
@@ -214,14 +219,14 @@ void BM_TransportPingPong(benchmark::State& state, Kind kind) {
   std::atomic<bool> stop{false};
   std::thread echo;
   {
-    ZmqTransport t(1, ep.Bind("main"), BenchOptions(ctx));
+    ZmqTransport t(1_id, ep.Bind("main"), BenchOptions(ctx));
     try {
       if (s6::Status s = t.Start(); !s.ok()) throw std::runtime_error(s.ToString());
       std::promise<std::string> bound;
       std::future<std::string> echo_endpoint = bound.get_future();
       echo = std::thread(TransportEcho, std::ref(ctx), ep.Bind("echo"), t.endpoint(),
                          std::move(bound), std::cref(stop));
-      if (s6::Status s = t.AddPeer(2, echo_endpoint.get()); !s.ok()) {
+      if (s6::Status s = t.AddPeer(2_id, echo_endpoint.get()); !s.ok()) {
         throw std::runtime_error(s.ToString());
       }
     } catch (const std::exception& e) {
@@ -233,18 +238,18 @@ void BM_TransportPingPong(benchmark::State& state, Kind kind) {
     PongReceiver rx;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     // Ready, and our own hello/ack are out (with ZMQ_IMMEDIATE they wait for the connection).
-    while ((t.GetPeerState(2) != PeerState::kReady || t.QueuedBatches(2) != 0) &&
+    while ((t.GetPeerState(2_id) != PeerState::kReady || t.QueuedBatches(2_id) != 0) &&
            std::chrono::steady_clock::now() < deadline) {
       t.Flush();
       t.Poll(rx, 10);
     }
     const std::vector<uint8_t> payload(kPayloadBytes, 0x5a);
-    if (t.GetPeerState(2) != PeerState::kReady) {
+    if (t.GetPeerState(2_id) != PeerState::kReady) {
       state.SkipWithError("handshake did not complete");
     } else {
       for (auto _ : state) {
         // One loop iteration of the data plane: Send, Flush, Poll (until the pong is back).
-        t.Send(2, MessageType::kPing, payload);
+        t.Send(2_id, MessageType::kPing, payload);
         t.Flush();
         rx.got = false;
         t.Poll(rx, 1000);
@@ -254,7 +259,7 @@ void BM_TransportPingPong(benchmark::State& state, Kind kind) {
         }
       }
     }
-    t.Send(2, MessageType::kControlBase, {});  // stop the echo thread...
+    t.Send(2_id, MessageType::kControlBase, {});  // stop the echo thread...
     t.Flush();
     stop = true;  // ...or, if that message cannot reach it, within 100 ms
     echo.join();

@@ -40,19 +40,14 @@
 #include <s6/bytes.h>
 #include <s6/check.h>
 #include <s6/codec.h>
+#include <s6/instance_id.h>
 #include <s6/status.h>
 
 namespace s6::keyspace {
 
-/// Identifies an NF instance in the cluster. A strong type (not a bare integer) so that slot
-/// numbers and instance ids, both 32-bit, cannot be mixed up. Ids are assigned by the
-/// controller and need not be contiguous: instance 7 may join after instance 2 left.
-enum class InstanceId : uint32_t {};
-
-/// The numeric value of `id` (for logs, wire formats and maps keyed by integers).
-constexpr uint32_t ToUint(InstanceId id) noexcept { return static_cast<uint32_t>(id); }
-
-inline std::ostream& operator<<(std::ostream& os, InstanceId id) { return os << ToUint(id); }
+// Instance ids are shared with the transport and the controller (s6/instance_id.h).
+using ::s6::InstanceId;
+using ::s6::ToUint;
 
 /// The default number of slots in the key space: enough that one slot is a small fraction of
 /// the state even with dozens of instances, small enough that a table is 16 KiB on the wire.

@@ -48,7 +48,9 @@ ParsedBatch ParseBatch(std::span<const uint8_t> bytes) noexcept {
   r.GetUnsigned(magic);
   r.GetU8(out.header.version);
   r.GetU8(out.header.flags);
-  r.GetU32(out.header.sender);
+  uint32_t sender = 0;
+  r.GetU32(sender);
+  out.header.sender = InstanceId{sender};
   r.GetUnsigned(out.header.sequence);
   r.GetU32(out.header.message_count);
   S6_DCHECK(r.AtEnd());
@@ -152,7 +154,7 @@ std::span<const uint8_t> BatchBuilder::Seal(uint64_t sequence) {
   w.PutUnsigned(kBatchMagic);
   w.PutU8(kWireVersion);
   w.PutU8(0);  // flags
-  w.PutU32(sender_);
+  w.PutU32(ToUint(sender_));
   w.PutUnsigned(sequence);
   w.PutU32(count_);
   S6_DCHECK_EQ(header.size(), kBatchHeaderSize);
@@ -161,7 +163,7 @@ std::span<const uint8_t> BatchBuilder::Seal(uint64_t sequence) {
 }
 
 void EncodeHello(const HelloPayload& h, ByteWriter& out) {
-  out.PutU32(h.instance);
+  out.PutU32(ToUint(h.instance));
   out.PutU8(h.wire_version);
   out.PutUnsigned(h.schema_hash);
 }
@@ -169,21 +171,25 @@ void EncodeHello(const HelloPayload& h, ByteWriter& out) {
 bool DecodeHello(std::span<const uint8_t> payload, HelloPayload& out) noexcept {
   if (payload.size() != kHelloPayloadSize) return false;
   ByteReader r(payload);
-  r.GetU32(out.instance);
+  uint32_t instance = 0;
+  r.GetU32(instance);
+  out.instance = InstanceId{instance};
   r.GetU8(out.wire_version);
   r.GetUnsigned(out.schema_hash);
   return r.AtEnd();
 }
 
 void EncodeHelloReply(const HelloReplyPayload& p, ByteWriter& out) {
-  out.PutU32(p.instance);
+  out.PutU32(ToUint(p.instance));
   out.PutUnsigned(p.schema_hash);
 }
 
 bool DecodeHelloReply(std::span<const uint8_t> payload, HelloReplyPayload& out) noexcept {
   if (payload.size() != kHelloReplyPayloadSize) return false;
   ByteReader r(payload);
-  r.GetU32(out.instance);
+  uint32_t instance = 0;
+  r.GetU32(instance);
+  out.instance = InstanceId{instance};
   r.GetUnsigned(out.schema_hash);
   return r.AtEnd();
 }

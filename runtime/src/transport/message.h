@@ -33,11 +33,13 @@
 #include <utility>
 
 #include <s6/bytes.h>
+#include <s6/instance_id.h>
 
 namespace s6::transport {
 
-/// Identifies one instance (process) of the NF within a deployment.
-using InstanceId = uint32_t;
+// Instance ids are shared with the key space and the controller (s6/instance_id.h).
+using ::s6::InstanceId;
+using ::s6::ToUint;
 
 /// `'S'` then `'6'` on the wire: 0x53, 0x36 read as a little-endian u16.
 inline constexpr uint16_t kBatchMagic = 0x3653;
@@ -117,7 +119,7 @@ std::string_view ParseErrorName(ParseError e) noexcept;
 struct BatchHeader {
   uint8_t version = 0;
   uint8_t flags = 0;
-  InstanceId sender = 0;
+  InstanceId sender{};
   uint64_t sequence = 0;
   uint32_t message_count = 0;
 };
@@ -229,7 +231,7 @@ class BatchBuilder {
 
 /// kHello payload.
 struct HelloPayload {
-  InstanceId instance = 0;
+  InstanceId instance{};
   uint8_t wire_version = kWireVersion;
   uint64_t schema_hash = 0;
 };
@@ -237,7 +239,7 @@ inline constexpr std::size_t kHelloPayloadSize = 4 + 1 + 8;
 
 /// kHelloAck / kHelloReject payload: who answers and with which schema hash.
 struct HelloReplyPayload {
-  InstanceId instance = 0;
+  InstanceId instance{};
   uint64_t schema_hash = 0;
 };
 inline constexpr std::size_t kHelloReplyPayloadSize = 4 + 8;

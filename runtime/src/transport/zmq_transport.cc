@@ -116,15 +116,16 @@ Status ZmqTransport::Start() {
 Status ZmqTransport::AddPeer(InstanceId id, std::string endpoint) {
   // Validate everything before changing anything.
   if (id == self_) {
-    return InvalidArgumentError("ZmqTransport: instance " + std::to_string(id) +
+    return InvalidArgumentError("ZmqTransport: instance " + std::to_string(ToUint(id)) +
                                 " cannot be its own peer");
   }
   if (peers_.contains(id)) {
-    return AlreadyExistsError("ZmqTransport: instance " + std::to_string(id) +
+    return AlreadyExistsError("ZmqTransport: instance " + std::to_string(ToUint(id)) +
                               " is already a peer");
   }
   if (endpoint.empty()) {
-    return InvalidArgumentError("ZmqTransport: empty endpoint for instance " + std::to_string(id));
+    return InvalidArgumentError("ZmqTransport: empty endpoint for instance " +
+                                std::to_string(ToUint(id)));
   }
   S6_RETURN_IF_ERROR(CheckOptions());
   S6_RETURN_IF_ERROR(EnsureContext());
@@ -138,8 +139,9 @@ Status ZmqTransport::AddPeer(InstanceId id, std::string endpoint) {
     push.connect(peer->endpoint);
     peer->socket = std::move(push);
   } catch (const zmq::error_t& e) {
-    return FromZmqError(e, "ZmqTransport: cannot connect to instance " + std::to_string(id) + " at",
-                        peer->endpoint);
+    return FromZmqError(
+        e, "ZmqTransport: cannot connect to instance " + std::to_string(ToUint(id)) + " at",
+        peer->endpoint);
   }
 
   Peer& p = *peer;
@@ -316,12 +318,12 @@ void ZmqTransport::AnswerHello(Peer& p, const HelloPayload& hello) {
   SendHandshake(p, MessageType::kHelloReject, options_.schema_hash);
   if (p.state != PeerState::kRefused) {
     if (hello.wire_version != kWireVersion) {
-      Log("instance " + std::to_string(p.id) + " refused: wire version " +
+      Log("instance " + std::to_string(ToUint(p.id)) + " refused: wire version " +
           std::to_string(hello.wire_version) + " differs from ours " +
           std::to_string(kWireVersion));
     } else {
-      Log("instance " + std::to_string(p.id) + " refused: schema hash " + Hex64(hello.schema_hash) +
-          " differs from ours " + Hex64(options_.schema_hash));
+      Log("instance " + std::to_string(ToUint(p.id)) + " refused: schema hash " +
+          Hex64(hello.schema_hash) + " differs from ours " + Hex64(options_.schema_hash));
     }
   }
   SetState(p, PeerState::kRefused);
@@ -357,7 +359,7 @@ void ZmqTransport::HandleHandshake(InstanceId sender, Peer* p, const MessageView
   }
   // A reject, or an "ack" that contradicts our hash.
   if (p->state != PeerState::kRefused) {
-    Log("instance " + std::to_string(sender) + " refused us: its schema hash " +
+    Log("instance " + std::to_string(ToUint(sender)) + " refused us: its schema hash " +
         Hex64(reply.schema_hash) + " differs from ours " + Hex64(options_.schema_hash));
   }
   SetState(*p, PeerState::kRefused);

@@ -15,6 +15,11 @@
 
 #include <s6/bytes.h>
 
+// Instance ids are a strong type; `2_id` keeps the tests readable.
+constexpr s6::InstanceId operator""_id(unsigned long long v) {
+  return s6::InstanceId{static_cast<uint32_t>(v)};
+}
+
 namespace s6::transport {
 namespace {
 
@@ -43,7 +48,7 @@ std::vector<Msg> SampleMessages() {
           {MessageType::kPong, 0, Payload(33, 5)}};
 }
 
-Bytes Build(const std::vector<Msg>& msgs, InstanceId sender = 7, uint64_t seq = 42) {
+Bytes Build(const std::vector<Msg>& msgs, InstanceId sender = 7_id, uint64_t seq = 42) {
   BatchBuilder b(sender);
   for (const Msg& m : msgs) b.Append(m.type, m.payload, m.flags);
   return ToBytes(b.Seal(seq));
@@ -78,12 +83,12 @@ ParseError Parse(const Bytes& b) { return ParseBatch(b).error; }
 
 TEST(BatchBuilderTest, RoundTrip) {
   const std::vector<Msg> msgs = SampleMessages();
-  const Bytes bytes = Build(msgs, /*sender=*/0xdeadbeef, /*seq=*/0x0102030405060708ull);
+  const Bytes bytes = Build(msgs, /*sender=*/0xdeadbeef_id, /*seq=*/0x0102030405060708ull);
   const ParsedBatch batch = ParseBatch(bytes);
   ASSERT_TRUE(batch.ok()) << ParseErrorName(batch.error);
   EXPECT_EQ(batch.header.version, kWireVersion);
   EXPECT_EQ(batch.header.flags, 0);
-  EXPECT_EQ(batch.header.sender, 0xdeadbeefu);
+  EXPECT_EQ(batch.header.sender, 0xdeadbeef_id);
   EXPECT_EQ(batch.header.sequence, 0x0102030405060708ull);
   EXPECT_EQ(batch.header.message_count, msgs.size());
   std::size_t i = 0;
@@ -98,7 +103,7 @@ TEST(BatchBuilderTest, RoundTrip) {
 }
 
 TEST(BatchBuilderTest, ExactWireLayout) {
-  BatchBuilder b(0x04030201);
+  BatchBuilder b(0x04030201_id);
   const uint8_t payload[] = {0xaa, 0xbb};
   b.Append(MessageType::kControlBase, payload, 0x0605);
   const Bytes bytes = ToBytes(b.Seal(0x1112131415161718ull));
@@ -114,7 +119,7 @@ TEST(BatchBuilderTest, ExactWireLayout) {
 }
 
 TEST(BatchBuilderTest, ClearReusesAndEmptyBatchIsValid) {
-  BatchBuilder b(1);
+  BatchBuilder b(1_id);
   EXPECT_TRUE(b.empty());
   EXPECT_EQ(b.size_bytes(), kBatchHeaderSize);
   b.Append(MessageType::kPing, Payload(500, 1));
@@ -129,7 +134,7 @@ TEST(BatchBuilderTest, ClearReusesAndEmptyBatchIsValid) {
 }
 
 TEST(BatchBuilderTest, AppendEncodedPatchesLength) {
-  BatchBuilder b(3);
+  BatchBuilder b(3_id);
   b.AppendEncoded(MessageType::kObjectBase, [](ByteWriter& w) {
     w.PutU32(0x01020304);
     w.PutUnsigned(uint64_t{99});
@@ -281,11 +286,11 @@ TEST(ParseBatchTest, ErrorNamesAreDistinct) {
 TEST(HelloPayloadTest, RoundTripAndStrictSize) {
   ByteBuffer buf;
   ByteWriter w(buf);
-  EncodeHello({.instance = 3, .wire_version = 1, .schema_hash = 0xabcdef0123456789ull}, w);
+  EncodeHello({.instance = 3_id, .wire_version = 1, .schema_hash = 0xabcdef0123456789ull}, w);
   ASSERT_EQ(buf.size(), kHelloPayloadSize);
   HelloPayload h;
   ASSERT_TRUE(DecodeHello(buf.span(), h));
-  EXPECT_EQ(h.instance, 3u);
+  EXPECT_EQ(h.instance, 3_id);
   EXPECT_EQ(h.wire_version, 1);
   EXPECT_EQ(h.schema_hash, 0xabcdef0123456789ull);
   EXPECT_FALSE(DecodeHello(buf.span().first(kHelloPayloadSize - 1), h));
@@ -294,10 +299,10 @@ TEST(HelloPayloadTest, RoundTripAndStrictSize) {
 
   ByteBuffer rbuf;
   ByteWriter rw(rbuf);
-  EncodeHelloReply({.instance = 9, .schema_hash = 5}, rw);
+  EncodeHelloReply({.instance = 9_id, .schema_hash = 5}, rw);
   HelloReplyPayload r;
   ASSERT_TRUE(DecodeHelloReply(rbuf.span(), r));
-  EXPECT_EQ(r.instance, 9u);
+  EXPECT_EQ(r.instance, 9_id);
   EXPECT_EQ(r.schema_hash, 5u);
   EXPECT_FALSE(DecodeHelloReply(rbuf.span().first(3), r));
 }

@@ -20,6 +20,11 @@
 
 #include <s6/bytes.h>
 
+// Instance ids are a strong type; `2_id` keeps the tests readable.
+constexpr s6::InstanceId operator""_id(unsigned long long v) {
+  return s6::InstanceId{static_cast<uint32_t>(v)};
+}
+
 namespace s6::transport {
 namespace {
 
@@ -82,7 +87,7 @@ class Collector : public Receiver {
 };
 
 struct Node {
-  InstanceId id = 0;
+  InstanceId id{};
   std::unique_ptr<ZmqTransport> t;
   Collector rx;
   std::vector<std::string> logs;
@@ -108,9 +113,9 @@ class ZmqTransportTest : public ::testing::TestWithParam<Kind> {
   std::string BindEndpoint(InstanceId id) const {
     switch (GetParam()) {
       case Kind::kInproc:
-        return "inproc://s6-node-" + std::to_string(id);
+        return "inproc://s6-node-" + std::to_string(ToUint(id));
       case Kind::kIpc:
-        return "ipc://" + dir_ + "/" + std::to_string(id) + ".sock";
+        return "ipc://" + dir_ + "/" + std::to_string(ToUint(id)) + ".sock";
       case Kind::kTcp:
         return "tcp://127.0.0.1:*";
     }
@@ -218,11 +223,11 @@ void SendRaw(zmq::socket_t& s, const Bytes& b) {
 }
 
 TEST_P(ZmqTransportTest, HandshakeMakesBothSidesReady) {
-  Node& a = Make(1);
-  Node& b = Make(2);
-  EXPECT_EQ(a.t->GetPeerState(2), PeerState::kUnknown);
+  Node& a = Make(1_id);
+  Node& b = Make(2_id);
+  EXPECT_EQ(a.t->GetPeerState(2_id), PeerState::kUnknown);
   Link(a, b);
-  EXPECT_EQ(a.t->GetPeerState(2), PeerState::kConnecting);
+  EXPECT_EQ(a.t->GetPeerState(2_id), PeerState::kConnecting);
   ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return AllReady({&a, &b}); }));
   for (Node* n : {&a, &b}) {
     const TransportStats s = n->t->stats();
@@ -240,8 +245,8 @@ TEST_P(ZmqTransportTest, HandshakeMakesBothSidesReady) {
 }
 
 TEST_P(ZmqTransportTest, OrderedDeliveryOfTenThousandMessagesBothWays) {
-  Node& a = Make(1);
-  Node& b = Make(2);
+  Node& a = Make(1_id);
+  Node& b = Make(2_id);
   ConnectAll({&a, &b});
   constexpr uint64_t kMessages = 10000;
   constexpr uint64_t kPerFlush = 97;  // many flushes, batches of uneven sizes
@@ -250,8 +255,8 @@ TEST_P(ZmqTransportTest, OrderedDeliveryOfTenThousandMessagesBothWays) {
   while ((b.rx.got.size() < kMessages || a.rx.got.size() < kMessages) &&
          std::chrono::steady_clock::now() < deadline) {
     for (uint64_t i = 0; i < kPerFlush && next < kMessages; ++i, ++next) {
-      a.t->Send(2, kData, U64Payload(next));
-      b.t->Send(1, kOther, U64Payload(next));
+      a.t->Send(2_id, kData, U64Payload(next));
+      b.t->Send(1_id, kOther, U64Payload(next));
     }
     Step({&a, &b});
   }
@@ -260,7 +265,7 @@ TEST_P(ZmqTransportTest, OrderedDeliveryOfTenThousandMessagesBothWays) {
     for (uint64_t i = 0; i < kMessages; ++i) {
       ASSERT_EQ(ReadU64(n->rx.got[i].payload), i) << "out of order at " << i;
       EXPECT_EQ(n->rx.got[i].type, n == &a ? kOther : kData);
-      EXPECT_EQ(n->rx.got[i].from, n == &a ? 2u : 1u);
+      EXPECT_EQ(n->rx.got[i].from, n == &a ? 2_id : 1_id);
     }
     const TransportStats s = n->t->stats();
     EXPECT_EQ(s.sequence_gaps, 0u);
@@ -272,13 +277,13 @@ TEST_P(ZmqTransportTest, OrderedDeliveryOfTenThousandMessagesBothWays) {
 }
 
 TEST_P(ZmqTransportTest, ManySendsOneFlushIsOneZmqMessage) {
-  Node& a = Make(1);
-  Node& b = Make(2);
+  Node& a = Make(1_id);
+  Node& b = Make(2_id);
   ConnectAll({&a, &b});
   const TransportStats a0 = a.t->stats();
   const TransportStats b0 = b.t->stats();
   constexpr int kN = 50;
-  for (int i = 0; i < kN; ++i) a.t->Send(2, kData, U64Payload(static_cast<uint64_t>(i)));
+  for (int i = 0; i < kN; ++i) a.t->Send(2_id, kData, U64Payload(static_cast<uint64_t>(i)));
   EXPECT_EQ(a.t->stats().batches_sent, a0.batches_sent) << "Send must not send";
   a.t->Flush();
   const TransportStats a1 = a.t->stats();
@@ -296,11 +301,11 @@ TEST_P(ZmqTransportTest, ManySendsOneFlushIsOneZmqMessage) {
 // A Poll with a timeout waits only while nothing has arrived: once it has delivered something
 // it returns at once (a regression here turns every round trip into a full timeout).
 TEST_P(ZmqTransportTest, PollWithTimeoutReturnsAsSoonAsItHasWork) {
-  Node& a = Make(1);
-  Node& b = Make(2);
+  Node& a = Make(1_id);
+  Node& b = Make(2_id);
   ConnectAll({&a, &b});
   for (int round = 0; round < 3; ++round) {
-    a.t->Send(2, kData, U64Payload(static_cast<uint64_t>(round)));
+    a.t->Send(2_id, kData, U64Payload(static_cast<uint64_t>(round)));
     a.t->Flush();
     const auto start = std::chrono::steady_clock::now();
     std::size_t polls = 0;
@@ -317,9 +322,9 @@ TEST_P(ZmqTransportTest, PollWithTimeoutReturnsAsSoonAsItHasWork) {
 }
 
 TEST_P(ZmqTransportTest, ThreeInstancesFullMeshKeepPerSenderOrder) {
-  Node& a = Make(1);
-  Node& b = Make(2);
-  Node& c = Make(3);
+  Node& a = Make(1_id);
+  Node& b = Make(2_id);
+  Node& c = Make(3_id);
   const std::vector<Node*> all = {&a, &b, &c};
   ConnectAll(all);
   constexpr uint64_t kPerPair = 600;
@@ -342,8 +347,9 @@ TEST_P(ZmqTransportTest, ThreeInstancesFullMeshKeepPerSenderOrder) {
     std::vector<uint64_t> next(4, 0);
     for (const Received& r : n->rx.got) {
       ASSERT_NE(r.from, n->id);
-      ASSERT_EQ(ReadU64(r.payload), next[r.from]) << "from " << r.from << " at node " << n->id;
-      ++next[r.from];
+      ASSERT_EQ(ReadU64(r.payload), next[ToUint(r.from)])
+          << "from " << r.from << " at node " << n->id;
+      ++next[ToUint(r.from)];
     }
     EXPECT_EQ(n->t->stats().peers_ready, 2u);
     EXPECT_EQ(n->t->stats().sequence_gaps, 0u);
@@ -351,12 +357,12 @@ TEST_P(ZmqTransportTest, ThreeInstancesFullMeshKeepPerSenderOrder) {
 }
 
 TEST_P(ZmqTransportTest, SchemaMismatchIsRefusedOnBothSidesAndNoDataFlows) {
-  Node& a = Make(1, /*schema_hash=*/0xaaaa);
-  Node& b = Make(2, /*schema_hash=*/0xbbbb);
+  Node& a = Make(1_id, /*schema_hash=*/0xaaaa);
+  Node& b = Make(2_id, /*schema_hash=*/0xbbbb);
   Link(a, b);
   ASSERT_TRUE(PumpUntil({&a, &b}, [&] {
-    return a.t->GetPeerState(2) == PeerState::kRefused &&
-           b.t->GetPeerState(1) == PeerState::kRefused;
+    return a.t->GetPeerState(2_id) == PeerState::kRefused &&
+           b.t->GetPeerState(1_id) == PeerState::kRefused;
   }));
   ASSERT_EQ(a.logs.size(), 1u);
   EXPECT_EQ(a.logs[0],
@@ -369,12 +375,12 @@ TEST_P(ZmqTransportTest, SchemaMismatchIsRefusedOnBothSidesAndNoDataFlows) {
 
   // Sending to a refused peer drops locally.
   const uint64_t dropped = a.t->stats().send_dropped_messages;
-  a.t->Send(2, kData, U64Payload(1));
+  a.t->Send(2_id, kData, U64Payload(1));
   EXPECT_EQ(a.t->stats().send_dropped_messages, dropped + 1);
 
   // Even a well-formed batch claiming to come from the refused peer is not delivered.
   zmq::socket_t raw = RawPushTo(b);
-  SendRaw(raw, BuildBatch(1, 1000, {{kData, U64Payload(7)}}));
+  SendRaw(raw, BuildBatch(1_id, 1000, {{kData, U64Payload(7)}}));
   ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return b.t->stats().dropped_not_ready >= 1; }));
   for (int i = 0; i < 5; ++i) Step({&a, &b});
   EXPECT_TRUE(a.rx.got.empty());
@@ -385,8 +391,8 @@ TEST_P(ZmqTransportTest, SchemaMismatchIsRefusedOnBothSidesAndNoDataFlows) {
 }
 
 TEST_P(ZmqTransportTest, MalformedInputIsCountedAndTheTransportKeepsWorking) {
-  Node& a = Make(1);
-  Node& b = Make(2);
+  Node& a = Make(1_id);
+  Node& b = Make(2_id);
   ConnectAll({&a, &b});
   zmq::socket_t raw = RawPushTo(b);
 
@@ -397,19 +403,20 @@ TEST_P(ZmqTransportTest, MalformedInputIsCountedAndTheTransportKeepsWorking) {
   SendRaw(raw, garbage);
   SendRaw(raw, Bytes{});                   // empty message
   SendRaw(raw, Bytes{'S', '6', 1, 0, 1});  // truncated header
-  Bytes wrong_version = BuildBatch(9, 1, {{kData, U64Payload(1)}});
+  Bytes wrong_version = BuildBatch(9_id, 1, {{kData, U64Payload(1)}});
   wrong_version[2] = 2;
   SendRaw(raw, wrong_version);
-  Bytes truncated = BuildBatch(9, 1, {{kData, U64Payload(1)}, {kData, U64Payload(2)}});
+  Bytes truncated = BuildBatch(9_id, 1, {{kData, U64Payload(1)}, {kData, U64Payload(2)}});
   truncated.resize(truncated.size() - 3);
   SendRaw(raw, truncated);
-  Bytes trailing = BuildBatch(9, 1, {{kData, U64Payload(1)}});
+  Bytes trailing = BuildBatch(9_id, 1, {{kData, U64Payload(1)}});
   trailing.push_back(0);
   SendRaw(raw, trailing);
   // Well-formed, but from an instance that is not a peer, one message of an unknown type.
-  SendRaw(raw, BuildBatch(9, 1, {{kData, U64Payload(1)}, {static_cast<MessageType>(0x7777), {}}}));
+  SendRaw(raw,
+          BuildBatch(9_id, 1, {{kData, U64Payload(1)}, {static_cast<MessageType>(0x7777), {}}}));
   // A hello with a malformed payload from a peer id.
-  SendRaw(raw, BuildBatch(9, 2, {{MessageType::kHello, Bytes{1, 2, 3}}}));
+  SendRaw(raw, BuildBatch(9_id, 2, {{MessageType::kHello, Bytes{1, 2, 3}}}));
 
   ASSERT_TRUE(PumpUntil({&a, &b}, [&] {
     const TransportStats s = b.t->stats();
@@ -427,10 +434,10 @@ TEST_P(ZmqTransportTest, MalformedInputIsCountedAndTheTransportKeepsWorking) {
   EXPECT_TRUE(b.rx.got.empty());
 
   // Still works for the real peer.
-  a.t->Send(2, kData, U64Payload(12345));
+  a.t->Send(2_id, kData, U64Payload(12345));
   ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return b.rx.got.size() == 1; }));
   EXPECT_EQ(ReadU64(b.rx.got[0].payload), 12345u);
-  EXPECT_EQ(b.t->GetPeerState(1), PeerState::kReady);
+  EXPECT_EQ(b.t->GetPeerState(1_id), PeerState::kReady);
   const std::string json = b.t->stats().ToJson();
   EXPECT_NE(json.find("\"malformed_batches\":6"), std::string::npos) << json;
   EXPECT_NE(json.find("\"malformed\":{\"truncated_header\":2,"), std::string::npos) << json;
@@ -439,13 +446,13 @@ TEST_P(ZmqTransportTest, MalformedInputIsCountedAndTheTransportKeepsWorking) {
 // The test plays instance 7 with raw sockets: it checks our hello on the wire, answers it, and
 // then sends batches with chosen sequence numbers.
 TEST_P(ZmqTransportTest, RawPeerHandshakeAndSequenceTracking) {
-  Node& b = Make(2);
+  Node& b = Make(2_id);
   zmq::socket_t inbox(ctx_, zmq::socket_type::pull);
   inbox.set(zmq::sockopt::linger, 0);
   inbox.set(zmq::sockopt::rcvtimeo, 5000);
-  inbox.bind(GetParam() == Kind::kTcp ? std::string("tcp://127.0.0.1:*") : BindEndpoint(7));
+  inbox.bind(GetParam() == Kind::kTcp ? std::string("tcp://127.0.0.1:*") : BindEndpoint(7_id));
   const std::string inbox_endpoint = inbox.get(zmq::sockopt::last_endpoint);
-  ASSERT_TRUE(b.t->AddPeer(7, inbox_endpoint).ok());
+  ASSERT_TRUE(b.t->AddPeer(7_id, inbox_endpoint).ok());
 
   // Receive b's hello (b retries it at every Flush until the connection is up).
   zmq::message_t msg;
@@ -458,18 +465,18 @@ TEST_P(ZmqTransportTest, RawPeerHandshakeAndSequenceTracking) {
   ASSERT_TRUE(got.has_value());
   const ParsedBatch hello_batch = ParseBatch({msg.data<uint8_t>(), msg.size()});
   ASSERT_TRUE(hello_batch.ok());
-  EXPECT_EQ(hello_batch.header.sender, 2u);
+  EXPECT_EQ(hello_batch.header.sender, 2_id);
   EXPECT_EQ(hello_batch.header.sequence, 1u);
   ASSERT_EQ(hello_batch.header.message_count, 1u);
   EXPECT_EQ(hello_batch.begin()->type, MessageType::kHello);
   HelloPayload hello;
   ASSERT_TRUE(DecodeHello(hello_batch.begin()->payload, hello));
-  EXPECT_EQ(hello.instance, 2u);
+  EXPECT_EQ(hello.instance, 2_id);
   EXPECT_EQ(hello.schema_hash, 0x5eedu);
 
   zmq::socket_t raw = RawPushTo(b);
-  SendRaw(raw, BuildBatch(7, 1, {{MessageType::kHello, HelloPayloadBytes(7, 0x5eed)}}));
-  ASSERT_TRUE(PumpUntil({&b}, [&] { return b.t->GetPeerState(7) == PeerState::kReady; }));
+  SendRaw(raw, BuildBatch(7_id, 1, {{MessageType::kHello, HelloPayloadBytes(7_id, 0x5eed)}}));
+  ASSERT_TRUE(PumpUntil({&b}, [&] { return b.t->GetPeerState(7_id) == PeerState::kReady; }));
   // b answered with an ack, sequence 2 on its channel to us.
   ASSERT_TRUE(inbox.recv(msg).has_value());
   const ParsedBatch ack = ParseBatch({msg.data<uint8_t>(), msg.size()});
@@ -477,10 +484,10 @@ TEST_P(ZmqTransportTest, RawPeerHandshakeAndSequenceTracking) {
   EXPECT_EQ(ack.header.sequence, 2u);
   EXPECT_EQ(ack.begin()->type, MessageType::kHelloAck);
 
-  SendRaw(raw, BuildBatch(7, 2, {{kData, U64Payload(2)}}));
-  SendRaw(raw, BuildBatch(7, 5, {{kData, U64Payload(5)}}));  // 3 and 4 lost
-  SendRaw(raw, BuildBatch(7, 4, {{kData, U64Payload(4)}}));  // late
-  SendRaw(raw, BuildBatch(7, 6, {{kData, U64Payload(6)}}));
+  SendRaw(raw, BuildBatch(7_id, 2, {{kData, U64Payload(2)}}));
+  SendRaw(raw, BuildBatch(7_id, 5, {{kData, U64Payload(5)}}));  // 3 and 4 lost
+  SendRaw(raw, BuildBatch(7_id, 4, {{kData, U64Payload(4)}}));  // late
+  SendRaw(raw, BuildBatch(7_id, 6, {{kData, U64Payload(6)}}));
   ASSERT_TRUE(PumpUntil({&b}, [&] { return b.rx.got.size() == 4; }));
   const TransportStats s = b.t->stats();
   EXPECT_EQ(s.sequence_gaps, 1u);
@@ -494,7 +501,7 @@ TEST_P(ZmqTransportTest, RawPeerHandshakeAndSequenceTracking) {
   b.rx.hook = [&](InstanceId from, MessageType type, std::span<const uint8_t> payload) {
     if (type == MessageType::kPing) b.t->Send(from, MessageType::kPong, payload);
   };
-  SendRaw(raw, BuildBatch(7, 7, {{MessageType::kPing, U64Payload(77)}}));
+  SendRaw(raw, BuildBatch(7_id, 7, {{MessageType::kPing, U64Payload(77)}}));
   ASSERT_TRUE(PumpUntil({&b}, [&] { return b.rx.got.size() == 5; }));
   b.t->Flush();
   ASSERT_TRUE(inbox.recv(msg).has_value());
@@ -506,31 +513,31 @@ TEST_P(ZmqTransportTest, RawPeerHandshakeAndSequenceTracking) {
 }
 
 TEST_P(ZmqTransportTest, RemovePeerStopsTrafficAndCanBeUndone) {
-  Node& a = Make(1);
-  Node& b = Make(2);
+  Node& a = Make(1_id);
+  Node& b = Make(2_id);
   ConnectAll({&a, &b});
-  a.t->RemovePeer(2);
-  a.t->RemovePeer(2);  // unknown ids are ignored
-  EXPECT_EQ(a.t->GetPeerState(2), PeerState::kUnknown);
+  a.t->RemovePeer(2_id);
+  a.t->RemovePeer(2_id);  // unknown ids are ignored
+  EXPECT_EQ(a.t->GetPeerState(2_id), PeerState::kUnknown);
   EXPECT_EQ(a.t->stats().peers, 0u);
   EXPECT_EQ(a.t->stats().peers_ready, 0u);
 
   const uint64_t dropped = a.t->stats().send_dropped_messages;
-  a.t->Send(2, kData, U64Payload(1));
+  a.t->Send(2_id, kData, U64Payload(1));
   EXPECT_EQ(a.t->stats().send_dropped_messages, dropped + 1);
 
   // b still thinks a is ready; what it sends is not delivered by a.
-  b.t->Send(1, kData, U64Payload(2));
+  b.t->Send(1_id, kData, U64Payload(2));
   ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return a.t->stats().dropped_not_ready == 1; }))
       << a.t->stats().ToJson() << "\n"
       << b.t->stats().ToJson();
   EXPECT_TRUE(a.rx.got.empty());
 
   // Re-adding starts a new channel (sequence 1) and a new handshake.
-  ASSERT_TRUE(a.t->AddPeer(2, b.t->endpoint()).ok());
+  ASSERT_TRUE(a.t->AddPeer(2_id, b.t->endpoint()).ok());
   ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return AllReady({&a, &b}); }));
-  a.t->Send(2, kData, U64Payload(3));
-  b.t->Send(1, kData, U64Payload(4));
+  a.t->Send(2_id, kData, U64Payload(3));
+  b.t->Send(1_id, kData, U64Payload(4));
   ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return a.rx.got.size() == 1 && b.rx.got.size() == 1; }));
   EXPECT_EQ(ReadU64(b.rx.got[0].payload), 3u);
   EXPECT_EQ(ReadU64(a.rx.got[0].payload), 4u);
@@ -538,32 +545,32 @@ TEST_P(ZmqTransportTest, RemovePeerStopsTrafficAndCanBeUndone) {
 }
 
 TEST_P(ZmqTransportTest, ReceiverMayRemoveTheSenderMidBatch) {
-  Node& a = Make(1);
-  Node& b = Make(2);
+  Node& a = Make(1_id);
+  Node& b = Make(2_id);
   ConnectAll({&a, &b});
   b.rx.hook = [&](InstanceId from, MessageType, std::span<const uint8_t>) {
     b.t->RemovePeer(from);
   };
-  for (uint64_t i = 0; i < 3; ++i) a.t->Send(2, kData, U64Payload(i));
+  for (uint64_t i = 0; i < 3; ++i) a.t->Send(2_id, kData, U64Payload(i));
   a.t->Flush();
   ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return b.t->stats().dropped_not_ready == 2; }));
   EXPECT_EQ(b.rx.got.size(), 1u);
-  EXPECT_EQ(b.t->GetPeerState(1), PeerState::kUnknown);
+  EXPECT_EQ(b.t->GetPeerState(1_id), PeerState::kUnknown);
 }
 
 // A hello that arrives before the receiver added the sender is remembered and answered at
 // AddPeer; data sent meanwhile waits in the pending batch and then flows.
 TEST_P(ZmqTransportTest, LateAddPeerCompletesHandshakeAndDeliversHeldData) {
-  Node& a = Make(1);
-  Node& b = Make(2);
-  ASSERT_TRUE(a.t->AddPeer(2, b.t->endpoint()).ok());
+  Node& a = Make(1_id);
+  Node& b = Make(2_id);
+  ASSERT_TRUE(a.t->AddPeer(2_id, b.t->endpoint()).ok());
   ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return b.t->stats().hellos_received == 1; }));
-  EXPECT_EQ(a.t->GetPeerState(2), PeerState::kConnecting);
-  a.t->Send(2, kData, U64Payload(11));
-  a.t->Send(2, kData, U64Payload(12));
+  EXPECT_EQ(a.t->GetPeerState(2_id), PeerState::kConnecting);
+  a.t->Send(2_id, kData, U64Payload(11));
+  a.t->Send(2_id, kData, U64Payload(12));
   for (int i = 0; i < 3; ++i) Step({&a, &b});
   EXPECT_TRUE(b.rx.got.empty());
-  ASSERT_TRUE(b.t->AddPeer(1, a.t->endpoint()).ok());
+  ASSERT_TRUE(b.t->AddPeer(1_id, a.t->endpoint()).ok());
   ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return b.rx.got.size() == 2; }));
   EXPECT_EQ(ReadU64(b.rx.got[0].payload), 11u);
   EXPECT_EQ(ReadU64(b.rx.got[1].payload), 12u);
@@ -580,8 +587,8 @@ TEST_P(ZmqTransportTest, BackpressureIsBoundedAndLossIsVisible) {
     o.recv_hwm = 1;
     o.max_queued_batches = 2;
   };
-  Node& a = Make(1, 0x5eed, tiny);
-  Node& b = Make(2, 0x5eed, tiny);
+  Node& a = Make(1_id, 0x5eed, tiny);
+  Node& b = Make(2_id, 0x5eed, tiny);
   ConnectAll({&a, &b});
   const Bytes big(48 * 1024, 0x5a);
   uint64_t next = 0;
@@ -589,17 +596,17 @@ TEST_P(ZmqTransportTest, BackpressureIsBoundedAndLossIsVisible) {
   while (a.t->stats().send_dropped_batches < 3 && std::chrono::steady_clock::now() < deadline) {
     Bytes payload = U64Payload(next++);
     payload.insert(payload.end(), big.begin(), big.end());
-    a.t->Send(2, kData, payload);
+    a.t->Send(2_id, kData, payload);
     a.t->Flush();  // b never polls here
   }
   const TransportStats sa = a.t->stats();
   ASSERT_GE(sa.send_dropped_batches, 3u);
   EXPECT_GT(sa.send_would_block, 0u);
 
-  EXPECT_EQ(a.t->QueuedBatches(2), 2u);
+  EXPECT_EQ(a.t->QueuedBatches(2_id), 2u);
   // Let b drain everything, then send a final marker (which the queue now has room for).
-  ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return a.t->QueuedBatches(2) == 0; }));
-  a.t->Send(2, kOther, U64Payload(next));
+  ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return a.t->QueuedBatches(2_id) == 0; }));
+  a.t->Send(2_id, kOther, U64Payload(next));
   ASSERT_TRUE(
       PumpUntil({&a, &b}, [&] { return !b.rx.got.empty() && b.rx.got.back().type == kOther; }))
       << a.t->stats().ToJson() << "\n"
@@ -619,32 +626,32 @@ TEST_P(ZmqTransportTest, BackpressureIsBoundedAndLossIsVisible) {
 }
 
 TEST_P(ZmqTransportTest, SetupErrorsAreStatuses) {
-  Node& a = Make(1);
-  EXPECT_EQ(a.t->AddPeer(1, "inproc://x").code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(a.t->AddPeer(2, "").code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(a.t->AddPeer(2, "bogus://nowhere").code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(a.t->GetPeerState(2), PeerState::kUnknown) << "a failed AddPeer changes nothing";
+  Node& a = Make(1_id);
+  EXPECT_EQ(a.t->AddPeer(1_id, "inproc://x").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(a.t->AddPeer(2_id, "").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(a.t->AddPeer(2_id, "bogus://nowhere").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(a.t->GetPeerState(2_id), PeerState::kUnknown) << "a failed AddPeer changes nothing";
   // Nobody listens there; connecting is asynchronous, so AddPeer still succeeds.
-  const std::string nobody = GetParam() == Kind::kTcp ? "tcp://127.0.0.1:1" : BindEndpoint(2);
-  ASSERT_TRUE(a.t->AddPeer(2, nobody).ok());
-  EXPECT_EQ(a.t->AddPeer(2, nobody).code(), StatusCode::kAlreadyExists);
+  const std::string nobody = GetParam() == Kind::kTcp ? "tcp://127.0.0.1:1" : BindEndpoint(2_id);
+  ASSERT_TRUE(a.t->AddPeer(2_id, nobody).ok());
+  EXPECT_EQ(a.t->AddPeer(2_id, nobody).code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(a.t->Start().code(), StatusCode::kFailedPrecondition);
 
   ZmqTransport::Options bad;
   bad.max_batch_bytes = 10;
-  ZmqTransport t(5, "tcp://127.0.0.1:*", bad);
+  ZmqTransport t(5_id, "tcp://127.0.0.1:*", bad);
   EXPECT_EQ(t.Start().code(), StatusCode::kInvalidArgument);
 
   // The same address twice (ipc:// would silently take over the path, so not for ipc).
   if (GetParam() != Kind::kIpc) {
     ZmqTransport::Options o;
     if (GetParam() == Kind::kInproc) o.context = &ctx_;
-    ZmqTransport dup(6, a.t->endpoint(), o);
+    ZmqTransport dup(6_id, a.t->endpoint(), o);
     const Status s = dup.Start();
     EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s;
   }
 
-  ZmqTransport bad_endpoint(8, "tcp://no-such-interface-s6:*", {});
+  ZmqTransport bad_endpoint(8_id, "tcp://no-such-interface-s6:*", {});
   EXPECT_FALSE(bad_endpoint.Start().ok());
 }
 
