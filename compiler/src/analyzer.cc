@@ -18,6 +18,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "paths.h"
 #include "s6/descriptor.h"
 #include "s6/hash.h"
 
@@ -43,12 +44,6 @@ struct RecordInfo {
   std::vector<const CXXRecordDecl*> deps;  // records whose codecs this one's codec uses
   std::string file;                        // real path of the defining file
 };
-
-std::string RealPath(llvm::StringRef path) {
-  llvm::SmallString<256> out;
-  if (llvm::sys::fs::real_path(path, out)) return path.str();
-  return std::string(out.str());
-}
 
 bool IsS6Base(const CXXRecordDecl* rd) {
   if (rd == nullptr) return false;
@@ -826,39 +821,35 @@ FileModel Analyzer::Run() {
   fm.header_name = llvm::sys::path::filename(input_path_).str();
   fm.stem = llvm::sys::path::stem(input_path_).str();
 
-  // Records defined in this header, in declaration order.
+  // One pass over the AST: records defined in this header (in declaration order), and state
+  // class templates, which are errors (the record walk skips templates).
   struct Collector : clang::RecursiveASTVisitor<Collector> {
+    bool InMainFile(const CXXRecordDecl* rd) const {
+      return sm->isInMainFile(sm->getExpansionLoc(rd->getLocation()));
+    }
     bool VisitCXXRecordDecl(CXXRecordDecl* rd) {
       if (rd->isThisDeclarationADefinition() && !rd->isImplicit() && !rd->isLambda() &&
           !llvm::isa<clang::ClassTemplateSpecializationDecl>(rd) &&
           !rd->getDescribedClassTemplate() && rd->getParentFunctionOrMethod() == nullptr &&
-          sm->isInMainFile(sm->getExpansionLoc(rd->getLocation()))) {
+          InMainFile(rd)) {
         found.push_back(rd);
+      }
+      return true;
+    }
+    bool VisitClassTemplateDecl(clang::ClassTemplateDecl* td) {
+      CXXRecordDecl* rd = td->getTemplatedDecl();
+      if (rd->isThisDeclarationADefinition() && InMainFile(rd) && S6Kinds(rd) != 0) {
+        state_templates.push_back(rd);
       }
       return true;
     }
     const clang::SourceManager* sm = nullptr;
     std::vector<CXXRecordDecl*> found;
+    std::vector<CXXRecordDecl*> state_templates;
   } collector;
   collector.sm = &sm_;
   collector.TraverseDecl(ctx_.getTranslationUnitDecl());
-
-  // State class templates are found separately (the collector skips templates).
-  struct TemplateFinder : clang::RecursiveASTVisitor<TemplateFinder> {
-    bool VisitClassTemplateDecl(clang::ClassTemplateDecl* td) {
-      CXXRecordDecl* rd = td->getTemplatedDecl();
-      if (rd->isThisDeclarationADefinition() &&
-          sm->isInMainFile(sm->getExpansionLoc(rd->getLocation())) && S6Kinds(rd) != 0) {
-        found.push_back(rd);
-      }
-      return true;
-    }
-    const clang::SourceManager* sm = nullptr;
-    std::vector<CXXRecordDecl*> found;
-  } templates;
-  templates.sm = &sm_;
-  templates.TraverseDecl(ctx_.getTranslationUnitDecl());
-  for (CXXRecordDecl* rd : templates.found) {
+  for (CXXRecordDecl* rd : collector.state_templates) {
     Error(rd->getLocation(), "state class templates are not supported; derive a plain class");
   }
 
@@ -897,7 +888,7 @@ FileModel Analyzer::Run() {
   std::set<std::string> dep_stems;
   for (const CXXRecordDecl* rd : ordered) {
     const RecordInfo& info = Info(rd);
-    if (info.file == RealPath(input_path_)) {
+    if (info.file == input_path_) {  // the driver passes the input's real path
       fm.records.push_back(info.model);
     } else {
       dep_stems.insert(llvm::sys::path::stem(info.file).str());

@@ -21,10 +21,10 @@ class ASTContext;
 
 namespace s6c {
 
-/// Analyses the translation unit whose main file is `input_path`. `inputs` holds the real paths
-/// of all headers of this s6c run (records defined in them may be used across headers).
-/// Reports problems through the context's DiagnosticsEngine; the model is meaningful only when
-/// no error was reported.
+/// Analyses the translation unit whose main file is `input_path` (a real path, see paths.h).
+/// `inputs` holds the real paths of all headers of this s6c run (records defined in them may be
+/// used across headers). Reports problems through the context's DiagnosticsEngine; the model is
+/// meaningful only when no error was reported.
 FileModel AnalyzeTranslationUnit(clang::ASTContext& ctx, const std::string& input_path,
                                  const std::set<std::string>& inputs);
 

@@ -22,6 +22,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
+#include "paths.h"
 
 #ifndef S6C_RUNTIME_INCLUDE_DIR
 #error "S6C_RUNTIME_INCLUDE_DIR must point at runtime/include"
@@ -60,19 +61,6 @@ struct Options {
   std::vector<std::string> clang_args;
   std::string depfile;
 };
-
-std::string Absolute(const std::string& path) {
-  llvm::SmallString<256> p(path);
-  llvm::sys::fs::make_absolute(p);
-  llvm::sys::path::remove_dots(p, /*remove_dot_dot=*/true);
-  return std::string(p.str());
-}
-
-std::string RealPath(const std::string& path) {
-  llvm::SmallString<256> out;
-  if (llvm::sys::fs::real_path(path, out)) return Absolute(path);
-  return std::string(out.str());
-}
 
 int UsageError(const std::string& msg) {
   llvm::errs() << "s6c: error: " << msg << "\n(run 's6c --help' for usage)\n";
@@ -159,7 +147,7 @@ class Consumer : public clang::ASTConsumer {
   void HandleTranslationUnit(clang::ASTContext& ctx) override {
     const clang::SourceManager& sm = ctx.getSourceManager();
     for (auto it = sm.fileinfo_begin(); it != sm.fileinfo_end(); ++it) {
-      state_.dependencies.insert(Absolute(it->first->getName().str()));
+      state_.dependencies.insert(AbsolutePath(it->first->getName().str()));
     }
     // After a Clang error the AST is partial; analysing it would only add noise.
     if (ctx.getDiagnostics().hasErrorOccurred()) return;
@@ -235,7 +223,7 @@ int RunS6c(const std::vector<std::string>& args) {
   RunState state;
   std::vector<std::string> sources;
   for (const std::string& h : opt.headers) {
-    sources.push_back(Absolute(h));
+    sources.push_back(AbsolutePath(h));
     state.inputs.insert(RealPath(h));
   }
   std::vector<std::string> clang_args = {
@@ -278,7 +266,7 @@ int RunS6c(const std::vector<std::string>& args) {
     outputs.push_back(hdr);
   }
   if (!opt.depfile.empty()) {
-    std::string dep = DepEscape(Absolute(outputs.front())) + ":";
+    std::string dep = DepEscape(AbsolutePath(outputs.front())) + ":";
     for (const std::string& d : state.dependencies) dep += " \\\n  " + DepEscape(d);
     dep += "\n";
     if (!WriteIfChanged(opt.depfile, dep)) return kExitDiagnostics;

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <s6/check.h>
+#include <s6/codec.h>
 
 namespace s6::transport {
 
@@ -162,36 +163,27 @@ std::span<const uint8_t> BatchBuilder::Seal(uint64_t sequence) {
   return buffer_.span();
 }
 
+// Hello payloads are encoded field by field with the s6 codecs (InstanceId is a fixed-type enum).
 void EncodeHello(const HelloPayload& h, ByteWriter& out) {
-  out.PutU32(ToUint(h.instance));
-  out.PutU8(h.wire_version);
-  out.PutUnsigned(h.schema_hash);
+  Encode(out, h.instance);
+  Encode(out, h.wire_version);
+  Encode(out, h.schema_hash);
 }
 
 bool DecodeHello(std::span<const uint8_t> payload, HelloPayload& out) noexcept {
-  if (payload.size() != kHelloPayloadSize) return false;
   ByteReader r(payload);
-  uint32_t instance = 0;
-  r.GetU32(instance);
-  out.instance = InstanceId{instance};
-  r.GetU8(out.wire_version);
-  r.GetUnsigned(out.schema_hash);
-  return r.AtEnd();
+  return Decode(r, out.instance) && Decode(r, out.wire_version) && Decode(r, out.schema_hash) &&
+         r.AtEnd();
 }
 
 void EncodeHelloReply(const HelloReplyPayload& p, ByteWriter& out) {
-  out.PutU32(ToUint(p.instance));
-  out.PutUnsigned(p.schema_hash);
+  Encode(out, p.instance);
+  Encode(out, p.schema_hash);
 }
 
 bool DecodeHelloReply(std::span<const uint8_t> payload, HelloReplyPayload& out) noexcept {
-  if (payload.size() != kHelloReplyPayloadSize) return false;
   ByteReader r(payload);
-  uint32_t instance = 0;
-  r.GetU32(instance);
-  out.instance = InstanceId{instance};
-  r.GetUnsigned(out.schema_hash);
-  return r.AtEnd();
+  return Decode(r, out.instance) && Decode(r, out.schema_hash) && r.AtEnd();
 }
 
 }  // namespace s6::transport
