@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "instance/instance.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include <s6/check.h>
+
+namespace s6 {
+
+/// Routes what the transport delivers: object messages to the space, pings answered here.
+class Instance::MessageRouter final : public transport::Receiver {
+ public:
+  explicit MessageRouter(Instance& inst) : inst_(inst) {}
+  void OnMessage(InstanceId from, transport::MessageType type,
+                 std::span<const uint8_t> payload) override {
+    if (transport::IsObjectType(type)) {
+      inst_.space_->HandleMessage(from, transport::ToWire(type), payload);
+    } else if (type == transport::MessageType::kPing) {
+      inst_.transport_->Send(from, transport::MessageType::kPong, payload);
+      ++inst_.loop_stats_.pings_answered;
+    } else {
+      ++inst_.loop_stats_.unhandled_messages;
+    }
+  }
+
+ private:
+  Instance& inst_;
+};
+
+Instance::Instance(Options options)
+    : options_(std::move(options)),
+      owned_clock_(options_.clock == nullptr ? std::make_unique<SteadyClock>() : nullptr),
+      clock_(options_.clock != nullptr ? options_.clock : owned_clock_.get()),
+      scheduler_(std::make_unique<uthread::Scheduler>(options_.fibers)) {
+  space_ =
+      std::make_unique<objspace::ObjectSpace>(options_.id, *scheduler_, *clock_, options_.space);
+  router_ = std::make_unique<MessageRouter>(*this);
+  endpoint_ = options_.endpoint;
+}
+
+Instance::~Instance() {
+  // Unwind parked micro-threads first: their destructors may still release refs into the
+  // space and send messages through the transport.
+  scheduler_.reset();
+  space_.reset();
+  transport_.reset();
+}
+
+Status Instance::Start() {
+  if (started_) return FailedPreconditionError("instance already started");
+  space_->Seal();
+  transport::ZmqTransport::Options topt;
+  topt.context = options_.zmq_context;
+  topt.schema_hash = space_->SchemaHash();
+  const uint32_t id = ToUint(options_.id);
+  topt.log = [id](std::string_view line) {
+    std::fprintf(stderr, "s6.instance[%u]: %.*s\n", id, static_cast<int>(line.size()), line.data());
+  };
+  transport_ = std::make_unique<transport::ZmqTransport>(options_.id, options_.endpoint, topt);
+  S6_RETURN_IF_ERROR(transport_->Start());
+  endpoint_ = transport_->endpoint();
+  space_->set_transport(transport_.get());
+  if (space_->slot_table().empty()) {
+    S6_ASSIGN_OR_RETURN(keyspace::SlotTable t, keyspace::SlotTable::Initial({options_.id}));
+    space_->SetSlotTable(std::move(t));
+  }
+  started_ = true;
+  if (background_) Spawn(background_);
+  return OkStatus();
+}
+
+const std::string& Instance::endpoint() const { return endpoint_; }
+
+Status Instance::AddPeer(InstanceId id, std::string endpoint) {
+  if (!started_) return FailedPreconditionError("AddPeer before Start");
+  return transport_->AddPeer(id, std::move(endpoint));
+}
+
+void Instance::SetSlotTable(keyspace::SlotTable table) { space_->SetSlotTable(std::move(table)); }
+
+bool Instance::Spawn(std::function<void()> fn) { return scheduler_->TrySpawn(std::move(fn)); }
+
+bool Instance::Post(std::function<void()> fn) {
+  std::lock_guard<std::mutex> lock(posted_mu_);
+  if (posted_.size() >= options_.max_posted) {
+    ++loop_stats_.tasks_refused;
+    return false;
+  }
+  posted_.push_back(std::move(fn));
+  posted_size_.store(posted_.size(), std::memory_order_release);
+  ++loop_stats_.tasks_posted;
+  return true;
+}
+
+std::size_t Instance::TakePosted() {
+  if (posted_size_.load(std::memory_order_acquire) == 0) return 0;
+  std::size_t started = 0;
+  std::lock_guard<std::mutex> lock(posted_mu_);
+  while (!posted_.empty() && scheduler_->in_flight() < options_.fibers.max_fibers) {
+    if (!scheduler_->TrySpawn(std::move(posted_.front()))) break;
+    posted_.pop_front();
+    ++started;
+  }
+  posted_size_.store(posted_.size(), std::memory_order_release);
+  loop_stats_.tasks_started += started;
+  return started;
+}
+
+bool Instance::RunOnce(int max_wait_ms) {
+  S6_CHECK(started_) << "RunOnce before Start";
+  ++loop_stats_.iterations;
+  int wait_ms = 0;
+  if (max_wait_ms > 0 && scheduler_->ready() == 0 && !space_->has_local_messages() &&
+      posted_size_.load(std::memory_order_acquire) == 0) {
+    const uint64_t now = clock_->NowNs();
+    const uint64_t next = space_->NextTimerDeadline();
+    if (next > now) {
+      const uint64_t until_ms = (next - now + 999'999) / 1'000'000;
+      wait_ms = static_cast<int>(std::min<uint64_t>(until_ms, static_cast<uint64_t>(max_wait_ms)));
+    }
+  }
+  std::size_t work = transport_->Poll(*router_, wait_ms);
+  work += space_->PumpLocal();
+  work += space_->RunTimers();
+  work += scheduler_->RunReady();  // resumed work before new work
+  work += TakePosted();
+  // New micro-threads, and those their messages to ourselves make ready, settle in a few
+  // rounds; anything left runs next iteration (after the network was polled again).
+  for (int round = 0; round < 4; ++round) {
+    std::size_t n = scheduler_->RunReady();
+    n += space_->PumpLocal();
+    work += n;
+    if (n == 0) break;
+  }
+  transport_->Flush();
+  if (work != 0) ++loop_stats_.busy_iterations;
+  return work != 0;
+}
+
+void Instance::RunUntil(const std::atomic<bool>& stop) {
+  while (!stop.load(std::memory_order_acquire)) RunOnce(options_.idle_poll_ms);
+}
+
+uint64_t Instance::AddTimer(std::chrono::nanoseconds period, std::function<void()> fn) {
+  S6_CHECK(period.count() > 0) << "timer period must be positive";
+  const uint64_t id = next_timer_id_++;
+  auto t = std::make_shared<AppTimer>();
+  t->period = period;
+  t->fn = std::move(fn);
+  app_timers_.emplace(id, std::move(t));
+  ArmAppTimer(id);
+  return id;
+}
+
+void Instance::CancelTimer(uint64_t id) {
+  auto it = app_timers_.find(id);
+  if (it == app_timers_.end()) return;
+  it->second->cancelled = true;
+  app_timers_.erase(it);
+}
+
+void Instance::ArmAppTimer(uint64_t id) {
+  auto it = app_timers_.find(id);
+  if (it == app_timers_.end()) return;
+  std::shared_ptr<AppTimer> t = it->second;
+  space_->timers().Add(clock_->NowNs() + static_cast<uint64_t>(t->period.count()), [this, id, t] {
+    if (t->cancelled) return;
+    if (t->running) {
+      ++loop_stats_.timer_skips;
+    } else if (scheduler_->TrySpawn([t] {
+                 struct Done {
+                   AppTimer* t;
+                   ~Done() { t->running = false; }
+                 } done{t.get()};
+                 t->running = true;
+                 t->fn();
+               })) {
+      ++loop_stats_.timer_runs;
+    } else {
+      ++loop_stats_.timer_skips;
+    }
+    ArmAppTimer(id);
+  });
+}
+
+void Instance::SetBackgroundTask(std::function<void()> fn) {
+  background_ = std::move(fn);
+  if (started_) Spawn(background_);
+}
+
+void Instance::SleepFor(std::chrono::nanoseconds d) {
+  S6_CHECK(scheduler_->InFiber()) << "SleepFor outside a micro-thread";
+  const uint64_t id = next_sleep_id_++;
+  bool fired = false;
+  space_->timers().Add(clock_->NowNs() + static_cast<uint64_t>(std::max<int64_t>(0, d.count())),
+                       [this, id, &fired] {
+                         fired = true;
+                         scheduler_->Wake({uthread::WaitKind::kTimer, id});
+                       });
+  while (!fired) scheduler_->Suspend({uthread::WaitKind::kTimer, id});
+}
+
+std::string Instance::StatsJson() const {
+  const uthread::SchedulerStats& f = scheduler_->stats();
+  std::string out = "{\"instance\":" + std::to_string(ToUint(options_.id));
+  out += ",\"loop\":{\"iterations\":" + std::to_string(loop_stats_.iterations) +
+         ",\"busy_iterations\":" + std::to_string(loop_stats_.busy_iterations) +
+         ",\"tasks_posted\":" + std::to_string(loop_stats_.tasks_posted) +
+         ",\"tasks_refused\":" + std::to_string(loop_stats_.tasks_refused) +
+         ",\"tasks_started\":" + std::to_string(loop_stats_.tasks_started) +
+         ",\"timer_runs\":" + std::to_string(loop_stats_.timer_runs) +
+         ",\"timer_skips\":" + std::to_string(loop_stats_.timer_skips) +
+         ",\"pings_answered\":" + std::to_string(loop_stats_.pings_answered) +
+         ",\"unhandled_messages\":" + std::to_string(loop_stats_.unhandled_messages) + "}";
+  out += ",\"fibers\":{\"in_use\":" + std::to_string(scheduler_->in_flight()) +
+         ",\"ready\":" + std::to_string(scheduler_->ready()) +
+         ",\"spawned\":" + std::to_string(f.spawned) +
+         ",\"completed\":" + std::to_string(f.completed) +
+         ",\"aborted\":" + std::to_string(f.aborted) + ",\"refused\":" + std::to_string(f.refused) +
+         ",\"suspends\":" + std::to_string(f.suspends) +
+         ",\"max_in_flight\":" + std::to_string(f.max_in_flight) +
+         ",\"stacks\":" + std::to_string(scheduler_->stacks().created()) + "}";
+  out += ",\"space\":" + space_->stats().ToJson();
+  if (transport_) out += ",\"transport\":" + transport_->stats().ToJson();
+  out += "}";
+  return out;
+}
+
+}  // namespace s6

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: instance/instance.h
+//
+// One NF instance: the data-plane loop that owns the micro-thread scheduler, the object space
+// and the transport to the other instances.
+//
+// Theory of operation: one thread runs RunOnce() in a loop. An iteration
+//   1. polls the transport (waiting up to `max_wait_ms` only when there is nothing else to do:
+//      no ready micro-thread, no queued work, no message to ourselves, no timer due);
+//   2. delivers messages the object space sent to itself and fires due timers;
+//   3. resumes ready micro-threads *before* taking new work, so state that arrived is used
+//      before more packets pile up;
+//   4. takes new work (tasks posted from other threads, later packets) while fewer than
+//      `max_fibers` micro-threads are alive: beyond that, work waits in its bounded queue
+//      (backpressure, never an unbounded backlog of micro-threads);
+//   5. flushes the transport: every peer's messages of this iteration leave as one batch, so an
+//      S6_UNTETHER call is never held longer than one iteration.
+// Everything except Post() (and the thread-safe stats snapshot) belongs to the loop thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include <zmq.hpp>
+
+#include <s6/clock.h>
+#include <s6/instance_id.h>
+#include <s6/space.h>
+#include <s6/status.h>
+#include "keyspace/slot_table.h"
+#include "objspace/object_space.h"
+#include "transport/zmq_transport.h"
+#include "uthread/scheduler.h"
+
+namespace s6 {
+
+/// Counters of the loop itself.
+struct LoopStats {
+  uint64_t iterations = 0;
+  uint64_t busy_iterations = 0;  ///< iterations that did any work
+  uint64_t tasks_posted = 0;
+  uint64_t tasks_refused = 0;  ///< Post() calls refused: the queue was full
+  uint64_t tasks_started = 0;
+  uint64_t timer_runs = 0;   ///< app timer callbacks started
+  uint64_t timer_skips = 0;  ///< periods skipped because the previous run had not ended
+  uint64_t pings_answered = 0;
+  uint64_t unhandled_messages = 0;  ///< control-range messages (no handler yet)
+};
+
+class Instance {
+ public:
+  struct Options {
+    InstanceId id{};
+    /// Endpoint to bind: tcp://127.0.0.1:* (port chosen at Start), ipc://path, inproc://name.
+    std::string endpoint;
+    /// ZeroMQ context to share (required for inproc://); nullptr: the transport owns one.
+    zmq::context_t* zmq_context = nullptr;
+    /// Time source; nullptr: the steady clock.
+    const Clock* clock = nullptr;
+    uthread::Scheduler::Options fibers;
+    objspace::ObjectSpace::Options space;
+    /// Longest time RunOnce waits for messages when idle (adaptive polling).
+    int idle_poll_ms = 1;
+    /// Bound of the cross-thread task queue.
+    std::size_t max_posted = 1 << 16;
+  };
+
+  explicit Instance(Options options);
+  ~Instance();
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+  /// Where NF state maps register (before Start).
+  Space& space() { return *space_; }
+  objspace::ObjectSpace& object_space() { return *space_; }
+  uthread::Scheduler& scheduler() { return *scheduler_; }
+  /// Null before Start.
+  transport::ZmqTransport* transport() { return transport_.get(); }
+
+  /// Seals the map registry (its schema hash goes into the handshake), binds the endpoint and,
+  /// if no slot table was set, homes everything here (a one-instance table). Call once.
+  Status Start();
+  /// The endpoint peers connect to (resolved after Start).
+  const std::string& endpoint() const;
+  /// Connects to peer `id` at `endpoint` (after Start).
+  Status AddPeer(InstanceId id, std::string endpoint);
+  /// Installs the slot table (who is home of which key).
+  void SetSlotTable(keyspace::SlotTable table);
+
+  /// Runs `fn` in a new micro-thread (loop thread only). False when `max_fibers` are alive.
+  bool Spawn(std::function<void()> fn);
+  /// Queues `fn` to run in a micro-thread on the loop thread. Thread-safe. False when the queue
+  /// is full.
+  bool Post(std::function<void()> fn);
+
+  /// One loop iteration (see the theory of operation). Returns whether it did any work.
+  bool RunOnce(int max_wait_ms);
+  /// Runs iterations until `stop` becomes true (waiting up to idle_poll_ms when idle).
+  void RunUntil(const std::atomic<bool>& stop);
+
+  /// Calls `fn` in a micro-thread every `period` (a period is skipped while the previous run is
+  /// still going). Returns an id for CancelTimer.
+  uint64_t AddTimer(std::chrono::nanoseconds period, std::function<void()> fn);
+  void CancelTimer(uint64_t id);
+  /// Runs `fn` once in its own micro-thread, at Start (or now if already started); it may loop
+  /// with SleepFor().
+  void SetBackgroundTask(std::function<void()> fn);
+  /// Suspends the calling micro-thread for `d` on the instance clock.
+  void SleepFor(std::chrono::nanoseconds d);
+  uint64_t NowNs() const { return clock_->NowNs(); }
+
+  InstanceId id() const { return options_.id; }
+  const LoopStats& loop_stats() const { return loop_stats_; }
+  /// {"instance":..,"loop":{..},"fibers":{..},"space":{..},"transport":{..}} (loop thread).
+  std::string StatsJson() const;
+
+ private:
+  class MessageRouter;
+  struct AppTimer {
+    std::chrono::nanoseconds period{};
+    std::function<void()> fn;
+    bool running = false;
+    bool cancelled = false;
+  };
+  void ArmAppTimer(uint64_t id);
+  std::size_t TakePosted();
+
+  const Options options_;
+  std::unique_ptr<SteadyClock> owned_clock_;
+  const Clock* clock_;
+  std::unique_ptr<objspace::ObjectSpace> space_;
+  std::unique_ptr<transport::ZmqTransport> transport_;
+  std::unique_ptr<uthread::Scheduler> scheduler_;  // destroyed first (see ~Instance)
+  std::unique_ptr<MessageRouter> router_;
+  std::function<void()> background_;
+  bool started_ = false;
+  std::string endpoint_;
+
+  std::mutex posted_mu_;
+  std::deque<std::function<void()>> posted_;  // guarded by posted_mu_
+  std::atomic<std::size_t> posted_size_{0};
+
+  std::unordered_map<uint64_t, std::shared_ptr<AppTimer>> app_timers_;
+  uint64_t next_timer_id_ = 1;
+  uint64_t next_sleep_id_ = 1;
+  LoopStats loop_stats_;
+};
+
+}  // namespace s6

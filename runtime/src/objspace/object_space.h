@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: objspace/object_space.h
+//
+// The distributed shared object space of one instance (DESIGN §4, §5).
+//
+// Theory of operation
+// -------------------
+// *Names and homes.* An object is (map id, canonical key bytes); its 64-bit hash
+// HashBytes(key, seed = map id) picks its slot and the slot table its home instance.
+//
+// *SingleWriter objects* live at exactly one *holder*. The home keeps a directory
+// key -> holder. Acquiring an object that is not here sends kSwAcquire to the home, which
+//   - with no directory entry: records the requester as holder and answers kSwGrant (created,
+//     or absent for a lookup);
+//   - with a holder X: records the requester as the new holder *at once* and sends kSwRecall to
+//     X; X sends the object straight to the requester (kSwTransfer) as soon as no ref on X uses
+//     it. Because the home re-designates immediately, a third requester's recall goes to the
+//     second, so each designated holder receives at most one recall per stay, and requests
+//     queue in the order the home saw them.
+// Here, an entry is kAcquiring (request out) or kHeld. Micro-threads that want an object that is
+// on its way wait in FIFO order on the entry (coalescing: one request for all of them) and are
+// handed their refs in that order when it arrives (per-object arrival order). When a recall is
+// pending, new local users queue *behind* it and re-request after the object left, so a busy
+// local user cannot starve a remote one. The object stays where it was last used (sticky).
+// Removal tells the home (kSwRemove, applied only if the sender is still the recorded holder);
+// a recall that finds the object gone answers "gone" (kSwTransfer with no object), and the
+// requester then creates it (get) or reports absent and clears the directory (lookup).
+// Idle expiry is per object (map default or SwRef::set_idle_timeout), travels with transfers,
+// and runs the map's expiry handler in a micro-thread before removing.
+//
+// *MultiWriter objects* live at their home, created on first use. A call at the home runs
+// directly; a remote strict call ships kMwCall and suspends the micro-thread until kMwReply;
+// an untether call is appended to the same per-peer ordered channel and not waited for, so it
+// runs exactly once, FIFO with the caller's later strict calls (read-your-writes) and leaves
+// with the loop iteration's batch. Stale calls are answered from a per-(object, method, args)
+// cache while the cached result is within its age bound (age counted from when the filling
+// request was *sent*, so it is an upper bound); past half the bound one asynchronous refresh is
+// started (single-flight); past the bound callers wait for that one refresh, never for a new one
+// each (no refresh storms).
+//
+// *Robustness.* Every message is validated (wire.h) and every handler copes with messages that
+// do not match local state (late, duplicated, for unknown maps): they are counted and dropped.
+// Requests that get no answer within `call_timeout` fail their micro-threads (CallAbandoned);
+// an object that arrives after its requester gave up is installed, never lost. Messages for keys
+// this instance is not home of are forwarded to the home (bounded hops).
+//
+// Threading: everything runs on the instance's data-plane thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <s6/clock.h>
+#include <s6/space.h>
+#include "keyspace/slot_table.h"
+#include "objspace/timer_queue.h"
+#include "objspace/wire.h"
+#include "transport/transport.h"
+#include "uthread/scheduler.h"
+
+namespace s6::objspace {
+
+/// Counters of one object space (monotonic unless marked as a gauge).
+struct ObjectSpaceStats {
+  uint64_t sw_local_hits = 0;        ///< acquisitions served by an object already held here
+  uint64_t sw_acquires_sent = 0;     ///< acquisitions that asked the home
+  uint64_t sw_coalesced = 0;         ///< micro-threads that joined an acquisition in flight
+  uint64_t sw_created = 0;           ///< objects created here
+  uint64_t sw_absent = 0;            ///< lookups that found nothing
+  uint64_t sw_transfers_in = 0;      ///< objects received from their previous holder
+  uint64_t sw_transfers_out = 0;     ///< objects sent to their next holder
+  uint64_t sw_recalls = 0;           ///< recalls received
+  uint64_t sw_recalls_deferred = 0;  ///< recalls that had to wait for local refs
+  uint64_t sw_removed = 0;           ///< objects removed here (including expiry)
+  uint64_t sw_expired = 0;           ///< objects removed by idle expiry
+  uint64_t sw_acquire_timeouts = 0;
+  uint64_t sw_unexpected_arrivals = 0;  ///< objects that arrived unasked (installed, not lost)
+  uint64_t dir_grants = 0;              ///< home: grants sent
+  uint64_t dir_recalls = 0;             ///< home: recalls sent
+  uint64_t mw_local_calls = 0;          ///< calls run here by a local caller
+  uint64_t mw_calls_served = 0;         ///< calls run here for a remote caller
+  uint64_t mw_strict_sent = 0;
+  uint64_t mw_untether_sent = 0;
+  uint64_t mw_stale_hits = 0;
+  uint64_t mw_stale_misses = 0;     ///< stale calls that had to wait for a fill
+  uint64_t mw_stale_refreshes = 0;  ///< fill/refresh requests sent
+  uint64_t mw_created = 0;          ///< MultiWriter objects created here (home)
+  uint64_t mw_touches_sent = 0;
+  uint64_t call_timeouts = 0;
+  uint64_t late_replies = 0;    ///< replies for requests no longer waiting
+  uint64_t malformed = 0;       ///< object messages that failed to decode
+  uint64_t unknown_map = 0;     ///< messages naming a map not registered here
+  uint64_t unexpected = 0;      ///< well-formed messages that did not fit local state
+  uint64_t forwarded = 0;       ///< messages forwarded to the key's home
+  uint64_t dropped_hops = 0;    ///< messages dropped after kMaxHops forwards
+  uint64_t messages_sent = 0;   ///< object messages sent to other instances
+  uint64_t bytes_sent = 0;      ///< their payload bytes
+  uint64_t messages_local = 0;  ///< object messages to this instance itself (no network)
+  uint64_t abandoned = 0;       ///< calls/acquisitions that failed their micro-thread
+  // Gauges.
+  uint64_t sw_held = 0;   ///< SingleWriter objects held here
+  uint64_t sw_homed = 0;  ///< directory entries (SingleWriter objects homed here)
+  uint64_t mw_homed = 0;  ///< MultiWriter objects homed here
+  uint64_t pending = 0;   ///< requests waiting for an answer
+  uint64_t stale_entries = 0;
+
+  std::string ToJson() const;
+};
+
+class ObjectSpace final : public Space {
+ public:
+  struct Options {
+    /// Bound of S6_STALE methods without S6_STALE_MS.
+    uint32_t default_stale_ms = 50;
+    /// A request (acquire, strict call, touch, stale fill) unanswered this long fails.
+    std::chrono::nanoseconds call_timeout = std::chrono::seconds(2);
+    /// Cached stale results kept at most (expired ones are evicted beyond this).
+    std::size_t max_stale_entries = 1 << 16;
+  };
+
+  ObjectSpace(InstanceId self, uthread::Scheduler& scheduler, const Clock& clock, Options options);
+  ~ObjectSpace() override;
+  ObjectSpace(const ObjectSpace&) = delete;
+  ObjectSpace& operator=(const ObjectSpace&) = delete;
+
+  // --- wiring (instance) ---
+  /// Where messages to other instances go. Not owned. Must be set before any remote access.
+  void set_transport(transport::Transport* t) { transport_ = t; }
+  /// The slot table in force (keys' homes).
+  void SetSlotTable(keyspace::SlotTable table);
+  const keyspace::SlotTable& slot_table() const { return table_; }
+  /// Hash over every registered map (ids, kinds, schemas): equal iff two instances agree.
+  uint64_t SchemaHash() const;
+  /// Freezes registration (after this RegisterMap is a checked error).
+  void Seal() { sealed_ = true; }
+  /// Processes messages this instance sent to itself. Returns how many.
+  std::size_t PumpLocal();
+  /// Runs due timers (timeouts, expiry). Returns how many ran.
+  std::size_t RunTimers();
+  uint64_t NextTimerDeadline() const { return timers_.NextDeadline(); }
+  TimerQueue& timers() { return timers_; }
+  bool has_local_messages() const { return !local_.empty(); }
+  ObjectSpaceStats stats() const;
+
+  /// Handles one object-space message (type in the transport's object range) from `from`.
+  /// Malformed or unexpected messages are counted and dropped.
+  void HandleMessage(InstanceId from, uint16_t type, std::span<const uint8_t> payload);
+
+  // --- Space ---
+  uint64_t RegisterMap(std::string_view name, ObjectKind kind, const ObjectOps& ops) override;
+  SwAcquireResult SwAcquire(uint64_t map, std::span<const uint8_t> key, AcquireMode mode) override;
+  void SwIdle(internal::SwHold* hold) noexcept override;
+  void SwRemove(internal::SwHold* hold) override;
+  void SwSetIdleTimeout(internal::SwHold* hold, std::chrono::nanoseconds timeout) override;
+  CallStatus MwCall(const MwBinding& binding, const MethodDescriptor& m, const ByteBuffer& args,
+                    ByteBuffer& reply) override;
+  MwTouchResult MwTouch(uint64_t map, std::span<const uint8_t> key, MwTouchOp op) override;
+  void ForEachLocal(uint64_t map,
+                    const std::function<void(std::span<const uint8_t>, void*)>& fn) override;
+  void SetExpiry(uint64_t map, std::chrono::nanoseconds default_timeout,
+                 std::function<void(std::span<const uint8_t>, void*)> on_expire) override;
+  InstanceId self() const override { return self_; }
+
+ private:
+  struct ObjectKey {
+    uint64_t map = 0;
+    uint64_t hash = 0;
+    std::string bytes;
+    friend bool operator==(const ObjectKey& a, const ObjectKey& b) {
+      return a.map == b.map && a.bytes == b.bytes;
+    }
+  };
+  struct ObjectKeyHash {
+    std::size_t operator()(const ObjectKey& k) const noexcept { return k.hash; }
+  };
+  struct MapInfo {
+    uint64_t id = 0;
+    std::string name;
+    ObjectKind kind{};
+    const ObjectOps* ops = nullptr;
+    uint64_t default_idle_ns = 0;
+    std::function<void(std::span<const uint8_t>, void*)> on_expire;
+  };
+  /// A micro-thread waiting on a SingleWriter entry (lives on that micro-thread's stack).
+  struct Waiter {
+    enum class Outcome : uint8_t { kPending, kArrived, kAbsent, kRetry, kFailed };
+    AcquireMode mode;
+    Outcome outcome = Outcome::kPending;
+    bool created = false;
+    internal::SwHold* hold = nullptr;  // kArrived: a ref already counted for this waiter
+  };
+  struct SwEntry : internal::SwHold {
+    enum class State : uint8_t { kAcquiring, kHeld };
+    ObjectKey key;
+    const MapInfo* map = nullptr;
+    State state = State::kAcquiring;
+    bool detached = false;  // removed from the space; freed when the last ref goes
+    bool expiring = false;  // the expiry handler runs; new users queue behind
+    AcquireMode sent_mode = AcquireMode::kGetOrCreate;
+    uint64_t req = 0;      // outstanding acquire request
+    uint64_t wait_id = 0;  // arrival waiters park on {kObject, wait_id}, retry on wait_id + 1
+    std::deque<Waiter*> arrival;
+    std::deque<Waiter*> retry;
+    bool recall_pending = false;
+    InstanceId recall_to{};
+    uint64_t recall_req = 0;
+    uint64_t last_used_ns = 0;
+    uint64_t idle_timeout_ns = 0;
+    uint64_t expiry_gen = 0;  // invalidates armed expiry timers
+    bool expiry_armed = false;
+  };
+  struct OwnedObject {
+    void* object = nullptr;
+    const MapInfo* map = nullptr;
+  };
+  struct Pending {
+    enum class Kind : uint8_t { kCall, kTouch, kStaleFill };
+    Kind kind = Kind::kCall;
+    bool done = false;
+    CallStatus status = CallStatus::kOk;
+    uint8_t touch_result = 0;
+    ByteBuffer* reply = nullptr;  // kCall: the caller's buffer
+    std::string stale_key;        // kStaleFill
+    uint64_t sent_ns = 0;
+  };
+  struct StaleEntry {
+    ByteBuffer reply;
+    bool valid = false;
+    uint64_t filled_ns = 0;  // when the request that produced `reply` was sent
+    bool refreshing = false;
+    uint64_t refresh_req = 0;
+    CallStatus last_status = CallStatus::kOk;
+  };
+
+  ObjectKey MakeKey(uint64_t map, std::span<const uint8_t> key) const;
+  const MapInfo* FindMap(uint64_t id) const;
+  const MapInfo& MapOrDie(uint64_t id) const;
+  InstanceId HomeOf(const ObjectKey& k) const;
+  uint64_t Now() const { return clock_.NowNs(); }
+  void RequireFiber(const char* what) const;
+  void Send(InstanceId to, ObjectMessageType type, const ObjectMessage& m);
+  bool ForwardIfNotHome(ObjectMessageType type, ObjectMessage m, const ObjectKey& k);
+
+  // SingleWriter, requester/holder side.
+  void Park(SwEntry& e, Waiter& w, bool retry_list);
+  void Arrive(SwEntry& e, void* object, bool created);
+  void FinishAbsent(SwEntry& e, Waiter::Outcome outcome);
+  void MaybeTransfer(SwEntry& e);
+  void WakeRetry(SwEntry& e);
+  void Detach(SwEntry& e);
+  void DestroyEntry(SwEntry* e) noexcept;
+  void ArmExpiry(SwEntry& e);
+  void OnExpiryTimer(const ObjectKey& k, uint64_t gen);
+  void ArmAcquireTimeout(const ObjectKey& k, uint64_t req);
+  SwEntry* FindHeld(const ObjectKey& k);
+  void OnSwGrant(const ObjectMessage& m);
+  void OnSwTransfer(const ObjectMessage& m);
+  void OnSwRecall(const ObjectMessage& m);
+  // SingleWriter, home side.
+  void OnSwAcquire(const ObjectMessage& m);
+  void OnSwRemove(const ObjectMessage& m);
+
+  // MultiWriter.
+  void* FindOrCreateMw(const ObjectKey& k, const MapInfo& mi);
+  MwTouchResult TouchLocal(const ObjectKey& k, const MapInfo& mi, MwTouchOp op);
+  uint64_t StartRequest(Pending p);
+  CallStatus WaitRequest(uint64_t req, Pending& out);
+  CallStatus StaleCall(InstanceId home, const ObjectKey& k, const MethodDescriptor& m,
+                       const ByteBuffer& args, ByteBuffer& reply);
+  void StartStaleFill(InstanceId home, const std::string& ck, StaleEntry& c, const ObjectKey& k,
+                      const MethodDescriptor& m, const ByteBuffer& args);
+  void CompletePending(uint64_t req, CallStatus status, std::span<const uint8_t> body,
+                       uint8_t touch_result);
+  void OnMwCall(const ObjectMessage& m);
+  void OnMwTouch(const ObjectMessage& m);
+
+  const InstanceId self_;
+  uthread::Scheduler& scheduler_;
+  const Clock& clock_;
+  const Options options_;
+  transport::Transport* transport_ = nullptr;  // not owned
+  keyspace::SlotTable table_;
+  bool sealed_ = false;
+
+  std::unordered_map<uint64_t, MapInfo> maps_;
+  std::unordered_map<ObjectKey, std::unique_ptr<SwEntry>, ObjectKeyHash> held_;
+  std::unordered_map<SwEntry*, std::unique_ptr<SwEntry>> detached_;
+  std::unordered_map<ObjectKey, InstanceId, ObjectKeyHash> directory_;  // home role
+  std::unordered_map<ObjectKey, OwnedObject, ObjectKeyHash> mw_homed_;
+  std::unordered_map<uint64_t, Pending> pending_;
+  std::unordered_map<std::string, StaleEntry> stale_;
+  std::deque<std::pair<uint16_t, ByteBuffer>> local_;  // messages to ourselves
+  TimerQueue timers_;
+  ByteBuffer scratch_;
+  uint64_t next_req_ = 1;
+  uint64_t next_wait_id_ = 2;
+  mutable ObjectSpaceStats stats_;
+};
+
+}  // namespace s6::objspace

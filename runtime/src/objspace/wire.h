@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: objspace/wire.h
+//
+// The object space's messages (types in the transport's object range, 0x100-0x1ff).
+//
+// Every object-space message has the same layout, so there is one encoder and one validating
+// decoder, and a fuzzer exercises both:
+//
+//   req u64 | origin u32 | hops u8 | code u8 | method u32 | map u64 | a u64 | b u64 |
+//   key_len u32 | key[key_len] | body_len u32 | body[body_len]             (nothing after)
+//
+// `code` means the acquire mode, the grant result, the call status, the touch op or whether a
+// transfer carries an object, depending on the type (see ObjectMessageType). Keys and bodies are
+// s6 codec bytes (canonical key encodings, encoded arguments/replies/objects), never raw C++
+// objects. Decoding checks every length against the bytes present and that nothing trails.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include <s6/bytes.h>
+#include <s6/instance_id.h>
+#include "transport/message.h"
+
+namespace s6::objspace {
+
+/// Object-space message types (values are part of the wire contract).
+enum class ObjectMessageType : uint16_t {
+  kSwAcquire = 0x100,     ///< requester -> home: origin wants (map,key); code = AcquireMode.
+  kSwRecall = 0x101,      ///< home -> holder: send (map,key) to `origin` when idle; code = mode.
+  kSwTransfer = 0x102,    ///< holder -> requester: code 1 = object in body, 0 = object gone;
+                          ///< a = idle timeout ns, b = idle time so far ns.
+  kSwGrant = 0x103,       ///< home -> requester: code = GrantResult (no holder existed).
+  kSwRemove = 0x104,      ///< holder -> home: origin no longer holds (map,key).
+  kMwCall = 0x110,        ///< caller -> home: call `method` with body = args; req 0 = no reply.
+  kMwReply = 0x111,       ///< home -> caller: code = CallStatus, body = encoded result.
+  kMwTouch = 0x112,       ///< caller -> home: code = MwTouchOp.
+  kMwTouchReply = 0x113,  ///< home -> caller: code = MwTouchResult.
+};
+
+constexpr transport::MessageType ToTransport(ObjectMessageType t) noexcept {
+  return static_cast<transport::MessageType>(static_cast<uint16_t>(t));
+}
+
+/// kSwGrant results.
+enum class GrantResult : uint8_t { kCreated = 1, kAbsent = 2 };
+
+/// The fixed part: 8 + 4 + 1 + 1 + 4 + 8 + 8 + 8 + 4 + 4.
+inline constexpr std::size_t kObjectMessageFixedSize = 50;
+/// Longest key accepted (canonical key bytes).
+inline constexpr std::size_t kMaxKeyBytes = 64 * 1024;
+/// A message forwarded more often than this is dropped (a routing loop).
+inline constexpr uint8_t kMaxHops = 4;
+
+/// One decoded message; `key` and `body` view the payload they were decoded from.
+struct ObjectMessage {
+  uint64_t req = 0;
+  InstanceId origin{};
+  uint8_t hops = 0;
+  uint8_t code = 0;
+  uint32_t method = 0;
+  uint64_t map = 0;
+  uint64_t a = 0;
+  uint64_t b = 0;
+  std::span<const uint8_t> key;
+  std::span<const uint8_t> body;
+};
+
+/// Appends the encoding of `m` to `w`.
+void EncodeObjectMessage(const ObjectMessage& m, ByteWriter& w);
+
+/// Decodes exactly one message from `payload`; false if it is malformed (short, long, lengths
+/// that don't match, an oversized key).
+bool DecodeObjectMessage(std::span<const uint8_t> payload, ObjectMessage& out) noexcept;
+
+/// "sw_acquire", ..., or "unknown".
+std::string_view ObjectMessageTypeName(uint16_t type) noexcept;
+
+}  // namespace s6::objspace
