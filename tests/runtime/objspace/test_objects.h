@@ -39,6 +39,7 @@ class Flow : public s6::SingleWriter {
 /// Shared state: totals, a per-caller log for FIFO checks, stale reads.
 class Tally : public s6::MultiWriter {
  public:
+  static constexpr uint32_t kMaxCallers = 64;
   void add(int64_t v) S6_UNTETHER { total_ += v; }
   int64_t add_strict(int64_t v) {
     total_ += v;
@@ -49,6 +50,7 @@ class Tally : public s6::MultiWriter {
   int64_t total_stale_default() const S6_STALE { return total_; }
   /// Records `seq` from `caller`; counts sequences that arrive out of order or twice.
   void record(uint32_t caller, uint64_t seq) S6_UNTETHER {
+    if (caller >= kMaxCallers) return;  // fuzzed arguments must not size our vectors
     if (caller >= last_.size()) last_.resize(caller + 1, 0);
     if (seq != last_[caller] + 1) ++out_of_order_;
     last_[caller] = seq;
