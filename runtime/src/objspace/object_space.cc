@@ -262,7 +262,7 @@ SwAcquireResult ObjectSpace::SwAcquire(uint64_t map, std::span<const uint8_t> ke
     if (SwEntry* e = FindHeld(k)) {
       if (e->state == SwEntry::State::kHeld && !e->recall_pending && !e->expiring) {
         ++e->refs;
-        e->last_used_ns = Now();
+        if (e->idle_timeout_ns != 0) e->last_used_ns = Now();  // the clock only if it matters
         ++stats_.sw_local_hits;
         return {e, false};
       }
@@ -481,6 +481,7 @@ void ObjectSpace::SwRemove(internal::SwHold* hold) {
 void ObjectSpace::SwSetIdleTimeout(internal::SwHold* hold, std::chrono::nanoseconds timeout) {
   auto* e = static_cast<SwEntry*>(hold);
   e->idle_timeout_ns = static_cast<uint64_t>(std::max<int64_t>(0, timeout.count()));
+  e->last_used_ns = Now();  // in use right now (last_used is only kept while a timeout is set)
   ArmExpiry(*e);
 }
 
