@@ -603,7 +603,10 @@ TEST_P(ZmqTransportTest, BackpressureIsBoundedAndLossIsVisible) {
   ASSERT_GE(sa.send_dropped_batches, 3u);
   EXPECT_GT(sa.send_would_block, 0u);
 
-  EXPECT_EQ(a.t->QueuedBatches(2_id), 2u);
+  // Bounded by max_queued_batches; the last Flush may already have handed one of them to
+  // ZeroMQ (its I/O thread makes room asynchronously, notably over tcp under load).
+  EXPECT_GE(a.t->QueuedBatches(2_id), 1u);
+  EXPECT_LE(a.t->QueuedBatches(2_id), 2u);
   // Let b drain everything, then send a final marker (which the queue now has room for).
   ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return a.t->QueuedBatches(2_id) == 0; }));
   a.t->Send(2_id, kOther, U64Payload(next));
