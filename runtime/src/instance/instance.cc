@@ -85,12 +85,12 @@ bool Instance::Spawn(std::function<void()> fn) { return scheduler_->TrySpawn(std
 bool Instance::Post(std::function<void()> fn) {
   std::lock_guard<std::mutex> lock(posted_mu_);
   if (posted_.size() >= options_.max_posted) {
-    ++loop_stats_.tasks_refused;
+    tasks_refused_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
   posted_.push_back(std::move(fn));
   posted_size_.store(posted_.size(), std::memory_order_release);
-  ++loop_stats_.tasks_posted;
+  tasks_posted_.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 
@@ -202,18 +202,26 @@ void Instance::SleepFor(std::chrono::nanoseconds d) {
   while (!fired) scheduler_->Suspend({uthread::WaitKind::kTimer, id});
 }
 
+LoopStats Instance::loop_stats() const {
+  LoopStats s = loop_stats_;
+  s.tasks_posted = tasks_posted_.load(std::memory_order_relaxed);
+  s.tasks_refused = tasks_refused_.load(std::memory_order_relaxed);
+  return s;
+}
+
 std::string Instance::StatsJson() const {
   const uthread::SchedulerStats& f = scheduler_->stats();
+  const LoopStats loop = loop_stats();
   std::string out = "{\"instance\":" + std::to_string(ToUint(options_.id));
-  out += ",\"loop\":{\"iterations\":" + std::to_string(loop_stats_.iterations) +
-         ",\"busy_iterations\":" + std::to_string(loop_stats_.busy_iterations) +
-         ",\"tasks_posted\":" + std::to_string(loop_stats_.tasks_posted) +
-         ",\"tasks_refused\":" + std::to_string(loop_stats_.tasks_refused) +
-         ",\"tasks_started\":" + std::to_string(loop_stats_.tasks_started) +
-         ",\"timer_runs\":" + std::to_string(loop_stats_.timer_runs) +
-         ",\"timer_skips\":" + std::to_string(loop_stats_.timer_skips) +
-         ",\"pings_answered\":" + std::to_string(loop_stats_.pings_answered) +
-         ",\"unhandled_messages\":" + std::to_string(loop_stats_.unhandled_messages) + "}";
+  out += ",\"loop\":{\"iterations\":" + std::to_string(loop.iterations) +
+         ",\"busy_iterations\":" + std::to_string(loop.busy_iterations) +
+         ",\"tasks_posted\":" + std::to_string(loop.tasks_posted) +
+         ",\"tasks_refused\":" + std::to_string(loop.tasks_refused) +
+         ",\"tasks_started\":" + std::to_string(loop.tasks_started) +
+         ",\"timer_runs\":" + std::to_string(loop.timer_runs) +
+         ",\"timer_skips\":" + std::to_string(loop.timer_skips) +
+         ",\"pings_answered\":" + std::to_string(loop.pings_answered) +
+         ",\"unhandled_messages\":" + std::to_string(loop.unhandled_messages) + "}";
   out += ",\"fibers\":{\"in_use\":" + std::to_string(scheduler_->in_flight()) +
          ",\"ready\":" + std::to_string(scheduler_->ready()) +
          ",\"spawned\":" + std::to_string(f.spawned) +

@@ -117,7 +117,8 @@ class Instance {
   uint64_t NowNs() const { return clock_->NowNs(); }
 
   InstanceId id() const { return options_.id; }
-  const LoopStats& loop_stats() const { return loop_stats_; }
+  /// A snapshot of the loop counters (loop thread).
+  LoopStats loop_stats() const;
   /// {"instance":..,"loop":{..},"fibers":{..},"space":{..},"transport":{..}} (loop thread).
   std::string StatsJson() const;
 
@@ -146,6 +147,8 @@ class Instance {
   std::mutex posted_mu_;
   std::deque<std::function<void()>> posted_;  // guarded by posted_mu_
   std::atomic<std::size_t> posted_size_{0};
+  std::atomic<uint64_t> tasks_posted_{0};  // written by Post() on any thread
+  std::atomic<uint64_t> tasks_refused_{0};
 
   std::unordered_map<uint64_t, std::shared_ptr<AppTimer>> app_timers_;
   uint64_t next_timer_id_ = 1;
