@@ -238,6 +238,32 @@ TEST(MwTest, UnreachableHomeAbandonsStrictCalls) {
   EXPECT_EQ(st.pending, 0u);
 }
 
+// MwRef copies and moves rebind their stubs: every copy, moved-to ref and relocated ref
+// (vector growth) still calls the same object, and a moved-from ref is empty.
+TEST(MwTest, RefCopyMoveAndRelocationKeepTheirBinding) {
+  TestCluster c(Opts(2));
+  const uint32_t key = TallyHomedAt(c, c.id(1));
+  c.Run(0, [key](State& s, Instance&) {
+    using Ref = s6::MwRef<Tally>;
+    Ref a = s.tallies.get(key);
+    Ref b = a;
+    Ref moved(std::move(a));
+    EXPECT_FALSE(a);  // NOLINT(bugprone-use-after-move)
+    EXPECT_EQ(moved->add_strict(1), 1);
+    EXPECT_EQ(b->add_strict(1), 2);
+    a = b;
+    EXPECT_EQ(a->total(), 2);
+    std::vector<Ref> refs;
+    for (int i = 0; i < 33; ++i) refs.push_back(i % 2 == 0 ? a : s.tallies.get(key));
+    for (Ref& r : refs) r->add(1);  // untether through relocated refs
+    Ref last;
+    last = std::move(refs.back());
+    EXPECT_EQ(last->total(), 2 + 33);
+    a = s6::MwRef<Tally>();
+    EXPECT_FALSE(a);
+  });
+}
+
 // Instances whose maps differ (here: one more map) have different schema hashes and must not
 // exchange state: the handshake refuses them on both sides.
 struct OtherState {

@@ -12,6 +12,7 @@
 
 #include "objspace/wire.h"
 #include "test_util.h"
+#include "transport/message.h"
 
 namespace s6test {
 namespace {
@@ -184,6 +185,50 @@ TEST(WireTest, GarbageFromAPeerIsCountedAndDropped) {
   }));
   const uint32_t key = TallyHomedAt(c, c.id(0));
   EXPECT_EQ(c.Run(1, [key](State& s, Instance&) { return s.tallies.get(key)->add_strict(1); }), 1);
+}
+
+}  // namespace
+}  // namespace s6test
+
+namespace s6test {
+namespace {
+
+// Batches that are not ours to parse (wrong wire version, bad magic, cut short) sent straight to
+// an instance's socket: counted by the transport, dropped, and the instance keeps working.
+TEST(WireTest, BadBatchesOnTheSocketAreCountedAndDropped) {
+  s6::testing::ClusterOptions io;
+  io.instances = 1;
+  io.transport = s6::testing::ClusterTransport::kIpc;  // reachable from our own socket
+  TestCluster single(io);
+  zmq::context_t ctx;
+  zmq::socket_t push(ctx, zmq::socket_type::push);
+  push.set(zmq::sockopt::linger, 0);
+  const std::string ipc =
+      single.Run(0, [](State&, s6::Instance& inst) { return inst.transport()->endpoint(); });
+  push.connect(ipc);
+  s6::transport::BatchBuilder b(s6::InstanceId{9});
+  const uint8_t payload[4] = {1, 2, 3, 4};
+  b.Append(s6::transport::MessageType::kPing, payload);
+  const auto sealed = b.Seal(1);
+  std::vector<uint8_t> good(sealed.begin(), sealed.end());
+  std::vector<uint8_t> wrong_version = good;
+  wrong_version[2] = s6::transport::kWireVersion + 1;
+  std::vector<uint8_t> bad_magic = good;
+  bad_magic[0] ^= 0xff;
+  std::vector<uint8_t> cut(good.begin(), good.end() - 3);
+  for (const auto* bytes : {&wrong_version, &bad_magic, &cut}) {
+    push.send(zmq::buffer(*bytes), zmq::send_flags::none);
+  }
+  ASSERT_TRUE(Eventually([&] {
+    return single.Run(0, [](State&, s6::Instance& inst) {
+      return inst.transport()->stats().malformed_batches;
+    }) == 3;
+  }));
+  const auto ts =
+      single.Run(0, [](State&, s6::Instance& inst) { return inst.transport()->stats(); });
+  EXPECT_EQ(ts.malformed[static_cast<std::size_t>(s6::transport::ParseError::kBadVersion)], 1u);
+  EXPECT_EQ(single.Run(0, [](State& s, s6::Instance&) { return s.tallies.get(1)->add_strict(2); }),
+            2);
 }
 
 }  // namespace
