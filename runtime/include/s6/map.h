@@ -108,6 +108,9 @@ class SwRef {
 
   /// True when the acquisition that produced this ref created the object.
   bool created() const noexcept { return created_; }
+  /// True when the object was removed (through another ref) while this ref held it: the copy
+  /// is still readable but no longer part of the space, and changes to it are lost.
+  bool removed() const noexcept { return hold_ != nullptr && hold_->removed; }
 
   /// The object is removed once no ref used it for `timeout` (0: never). Travels with it.
   void set_idle_timeout(std::chrono::nanoseconds timeout) const {
@@ -145,18 +148,18 @@ class SwMap {
   SwRef<V> lookup(const K& key) { return Acquire(key, AcquireMode::kLookup); }
 
   /// Removes the object `ref` holds from the space and empties `ref`. Other refs to it stay
-  /// valid until released but no longer name a live object.
-  void remove(SwRef<V>& ref) {
-    if (!ref) return;
-    space_->SwRemove(ref.hold_);
+  /// valid until released but no longer name a live object (SwRef::removed()). Returns false
+  /// if `ref` was empty or the object had been removed already.
+  bool remove(SwRef<V>& ref) {
+    if (!ref) return false;
+    const bool removed = space_->SwRemove(ref.hold_);
     ref.reset();
+    return removed;
   }
   /// Removes the object for `key` if it exists. Returns whether it existed.
   bool remove(const K& key) {
     SwRef<V> ref = lookup(key);
-    if (!ref) return false;
-    remove(ref);
-    return true;
+    return remove(ref);
   }
 
   /// Calls `fn(const K&, V&)` for each object of this map held on this instance. `fn` must not

@@ -85,6 +85,7 @@ struct SwHold {
   void* object = nullptr;  ///< the T; valid while refs > 0
   uint32_t refs = 0;       ///< live SwRefs on this instance
   bool attention = false;  ///< call Space::SwIdle when refs drops to 0
+  bool removed = false;    ///< removed from the space; the copy lives on until refs is 0
 };
 
 }  // namespace internal
@@ -126,8 +127,9 @@ class Space {
   /// Called by a ref when `hold->refs` dropped to 0 while `hold->attention` was set.
   virtual void SwIdle(internal::SwHold* hold) noexcept = 0;
   /// Removes the held object from the space. The hold stays valid for its remaining refs
-  /// (detached); the caller's own ref must still be released.
-  virtual void SwRemove(internal::SwHold* hold) = 0;
+  /// (detached, `removed` set); the caller's own ref must still be released. Returns false if
+  /// it was removed already (through another ref).
+  virtual bool SwRemove(internal::SwHold* hold) = 0;
   /// Sets the object's idle timeout: it is removed (after the map's expiry handler ran) once
   /// no ref used it for `timeout`. Zero disables expiry. Travels with the object.
   virtual void SwSetIdleTimeout(internal::SwHold* hold, std::chrono::nanoseconds timeout) = 0;

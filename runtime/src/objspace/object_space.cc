@@ -278,7 +278,7 @@ SwAcquireResult ObjectSpace::SwAcquire(uint64_t map, std::span<const uint8_t> ke
           ++stats_.sw_absent;
           return {};
         }
-        directory_.emplace(k, self_);
+        directory_.emplace(k, DirEntry{self_, 0});
         auto owned = std::make_unique<SwEntry>();
         SwEntry& ne = *owned;
         ne.key = k;
@@ -318,7 +318,10 @@ SwAcquireResult ObjectSpace::SwAcquire(uint64_t map, std::span<const uint8_t> ke
     }
     switch (w.outcome) {
       case Waiter::Outcome::kArrived:
-        return {w.hold, w.created};
+        if (!w.hold->removed) return {w.hold, w.created};
+        // Removed by a micro-thread that got it before us: never hand out a removed object.
+        if (--w.hold->refs == 0) SwIdle(w.hold);
+        break;
       case Waiter::Outcome::kAbsent:
         if (mode == AcquireMode::kLookup) {
           ++stats_.sw_absent;
@@ -427,6 +430,7 @@ void ObjectSpace::Detach(SwEntry& e) {
   std::unique_ptr<SwEntry> owned = std::move(it->second);
   held_.erase(it);
   e.detached = true;
+  e.removed = true;
   e.attention = true;
   ++e.expiry_gen;
   detached_.emplace(&e, std::move(owned));
@@ -453,9 +457,9 @@ void ObjectSpace::SwIdle(internal::SwHold* hold) noexcept {
   MaybeTransfer(*e);
 }
 
-void ObjectSpace::SwRemove(internal::SwHold* hold) {
+bool ObjectSpace::SwRemove(internal::SwHold* hold) {
   auto* e = static_cast<SwEntry*>(hold);
-  if (e->detached) return;
+  if (e->detached) return false;
   ++stats_.sw_removed;
   ObjectMessage msg;
   msg.origin = self_;
@@ -468,14 +472,18 @@ void ObjectSpace::SwRemove(internal::SwHold* hold) {
     Send(e->recall_to, ObjectMessageType::kSwTransfer, msg);
   } else if (HomeOf(e->key) == self_) {
     auto d = directory_.find(e->key);
-    if (d != directory_.end() && d->second == self_) directory_.erase(d);
+    if (d != directory_.end() && d->second.holder == self_ && d->second.req == e->req) {
+      directory_.erase(d);
+    }
   } else {
+    msg.a = e->req;
     Send(HomeOf(e->key), ObjectMessageType::kSwRemove, msg);
   }
   e->recall_pending = false;
   e->expiring = false;
   WakeRetry(*e);
   Detach(*e);
+  return true;
 }
 
 void ObjectSpace::SwSetIdleTimeout(internal::SwHold* hold, std::chrono::nanoseconds timeout) {
@@ -568,6 +576,7 @@ void ObjectSpace::OnSwGrant(const ObjectMessage& m) {
       auto owned = std::make_unique<SwEntry>();
       owned->key = k;
       owned->map = mi;
+      owned->req = m.req;
       owned->wait_id = next_wait_id_;
       next_wait_id_ += 2;
       SwEntry& ne = *owned;
@@ -618,12 +627,13 @@ void ObjectSpace::OnSwTransfer(const ObjectMessage& m) {
       held_.emplace(k, std::move(owned));
       ++stats_.sw_unexpected_arrivals;
     }
+    e->req = m.req;  // the designation the home recorded for us
     e->idle_timeout_ns = m.a;
     Arrive(*e, object, false);
     return;
   }
   // "Gone": the previous holder no longer had it.
-  if (e == nullptr || e->state != SwEntry::State::kAcquiring) {
+  if (e == nullptr || e->state != SwEntry::State::kAcquiring || e->req != m.req) {
     ++stats_.unexpected;
     if (e == nullptr) {
       // We were designated but stopped waiting: clear the directory if it still names us.
@@ -631,9 +641,10 @@ void ObjectSpace::OnSwTransfer(const ObjectMessage& m) {
       msg.origin = self_;
       msg.map = m.map;
       msg.key = m.key;
+      msg.a = m.req;
       Send(HomeOf(k), ObjectMessageType::kSwRemove, msg);
     }
-    return;
+    return;  // or the answer to an earlier request of ours: the current one gets its own
   }
   if (e->sent_mode == AcquireMode::kGetOrCreate) {
     ++stats_.sw_created;
@@ -645,6 +656,7 @@ void ObjectSpace::OnSwTransfer(const ObjectMessage& m) {
     msg.origin = self_;
     msg.map = m.map;
     msg.key = m.key;
+    msg.a = e->req;
     Send(HomeOf(k), ObjectMessageType::kSwRemove, msg);
   }
   FinishAbsent(*e, Waiter::Outcome::kAbsent);
@@ -654,7 +666,9 @@ void ObjectSpace::OnSwRecall(const ObjectMessage& m) {
   ++stats_.sw_recalls;
   const ObjectKey k = MakeKey(m.map, m.key);
   SwEntry* e = FindHeld(k);
-  if (e == nullptr) {
+  if (e == nullptr || e->req != m.a) {
+    // Gone: removed here. If we asked for it again since, this recall is for the stay that
+    // ended with the removal, not for the one being acquired now (which gets its own recall).
     ObjectMessage msg;
     msg.req = m.req;
     msg.origin = self_;
@@ -704,23 +718,24 @@ void ObjectSpace::OnSwAcquire(const ObjectMessage& m) {
       g.code = static_cast<uint8_t>(GrantResult::kAbsent);
     } else {
       g.code = static_cast<uint8_t>(GrantResult::kCreated);
-      directory_.emplace(k, m.origin);
+      directory_.emplace(k, DirEntry{m.origin, m.req});
     }
     Send(m.origin, ObjectMessageType::kSwGrant, g);
     ++stats_.dir_grants;
     return;
   }
-  if (d->second == m.origin) {
+  if (d->second.holder == m.origin) {
     // Recorded as holder already: the object is on its way to it (it stopped waiting and asked
     // again); it will arrive there as a transfer.
     ++stats_.unexpected;
     return;
   }
-  const InstanceId holder = d->second;
-  d->second = m.origin;
+  const DirEntry previous = d->second;
+  d->second = DirEntry{m.origin, m.req};
   ObjectMessage r = m;
   r.hops = 0;
-  Send(holder, ObjectMessageType::kSwRecall, r);
+  r.a = previous.req;
+  Send(previous.holder, ObjectMessageType::kSwRecall, r);
   ++stats_.dir_recalls;
 }
 
@@ -732,7 +747,7 @@ void ObjectSpace::OnSwRemove(const ObjectMessage& m) {
   const ObjectKey k = MakeKey(m.map, m.key);
   if (ForwardIfNotHome(ObjectMessageType::kSwRemove, m, k)) return;
   auto d = directory_.find(k);
-  if (d != directory_.end() && d->second == m.origin) {
+  if (d != directory_.end() && d->second.holder == m.origin && d->second.req == m.a) {
     directory_.erase(d);
   } else {
     ++stats_.unexpected;  // the home moved on to another holder meanwhile

@@ -158,7 +158,7 @@ class ObjectSpace final : public Space {
   uint64_t RegisterMap(std::string_view name, ObjectKind kind, const ObjectOps& ops) override;
   SwAcquireResult SwAcquire(uint64_t map, std::span<const uint8_t> key, AcquireMode mode) override;
   void SwIdle(internal::SwHold* hold) noexcept override;
-  void SwRemove(internal::SwHold* hold) override;
+  bool SwRemove(internal::SwHold* hold) override;
   void SwSetIdleTimeout(internal::SwHold* hold, std::chrono::nanoseconds timeout) override;
   CallStatus MwCall(const MwBinding& binding, const MethodDescriptor& m, const ByteBuffer& args,
                     ByteBuffer& reply) override;
@@ -205,7 +205,7 @@ class ObjectSpace final : public Space {
     bool detached = false;  // removed from the space; freed when the last ref goes
     bool expiring = false;  // the expiry handler runs; new users queue behind
     AcquireMode sent_mode = AcquireMode::kGetOrCreate;
-    uint64_t req = 0;      // outstanding acquire request
+    uint64_t req = 0;      // the acquire request this stay answers (0: created at home)
     uint64_t wait_id = 0;  // arrival waiters park on {kObject, wait_id}, retry on wait_id + 1
     std::deque<Waiter*> arrival;
     std::deque<Waiter*> retry;
@@ -293,7 +293,13 @@ class ObjectSpace final : public Space {
   std::unordered_map<uint64_t, MapInfo> maps_;
   std::unordered_map<ObjectKey, std::unique_ptr<SwEntry>, ObjectKeyHash> held_;
   std::unordered_map<SwEntry*, std::unique_ptr<SwEntry>> detached_;
-  std::unordered_map<ObjectKey, InstanceId, ObjectKeyHash> directory_;  // home role
+  /// Home role: who holds an object, and the acquire request that made it the holder (so a
+  /// recall or removal can be matched to one stay of the object at that instance).
+  struct DirEntry {
+    InstanceId holder{};
+    uint64_t req = 0;
+  };
+  std::unordered_map<ObjectKey, DirEntry, ObjectKeyHash> directory_;
   std::unordered_map<ObjectKey, OwnedObject, ObjectKeyHash> mw_homed_;
   std::unordered_map<uint64_t, Pending> pending_;
   std::unordered_map<std::string, StaleEntry> stale_;

@@ -29,11 +29,14 @@ namespace s6::objspace {
 /// Object-space message types (values are part of the wire contract).
 enum class ObjectMessageType : uint16_t {
   kSwAcquire = 0x100,     ///< requester -> home: origin wants (map,key); code = AcquireMode.
-  kSwRecall = 0x101,      ///< home -> holder: send (map,key) to `origin` when idle; code = mode.
+  kSwRecall = 0x101,      ///< home -> holder: send (map,key) to `origin` (for its request
+                          ///< `req`) when idle; code = mode; a = the holder's own request id,
+                          ///< naming the stay of the object the recall is for.
   kSwTransfer = 0x102,    ///< holder -> requester: code 1 = object in body, 0 = object gone;
                           ///< a = idle timeout ns, b = idle time so far ns.
   kSwGrant = 0x103,       ///< home -> requester: code = GrantResult (no holder existed).
-  kSwRemove = 0x104,      ///< holder -> home: origin no longer holds (map,key).
+  kSwRemove = 0x104,      ///< holder -> home: origin no longer holds (map,key); a = the request
+                          ///< that made it the holder (stale removals are ignored).
   kMwCall = 0x110,        ///< caller -> home: call `method` with body = args; req 0 = no reply.
   kMwReply = 0x111,       ///< home -> caller: code = CallStatus, body = encoded result.
   kMwTouch = 0x112,       ///< caller -> home: code = MwTouchOp.
