@@ -319,29 +319,40 @@ TEST(SwTest, MapDefaultIdleTimeoutWithoutHandler) {
 
 // Randomised mix of get/add, lookup/add, remove and held-across-suspension accesses from
 // 3 instances x 6 micro-threads on 12 keys. Every add lands in exactly one incarnation of its
-// object; each incarnation is either removed (its final count recorded by the remover) or
-// survives to the end. So per key: adds made == sum of removed counts + surviving count. A
-// duplicated object loses adds, a removed object that lived on counts twice: both break it.
-TEST(SwTest, RandomisedGetLookupRemoveConservesEveryAdd) {
+// object; each incarnation is either removed (its final count recorded by the remover),
+// expired (recorded by the expiry handler) or survives to the end. So per key: adds made ==
+// recorded counts + surviving count. A duplicated object loses adds, a removed object that
+// lived on counts twice: both break it.
+void RunConservationStress(uint32_t seed, bool with_expiry) {
   TestCluster c(Opts(3));
   constexpr uint32_t kStressKeys = 12;
   struct Tally {
     std::mutex mu;
     std::vector<int64_t> adds = std::vector<int64_t>(kStressKeys, 0);
-    std::vector<int64_t> removed = std::vector<int64_t>(kStressKeys, 0);
+    std::vector<int64_t> ended = std::vector<int64_t>(kStressKeys, 0);
   } tally;
+  if (with_expiry) {
+    for (int i = 0; i < 3; ++i) {
+      c.Run(i, [&tally](State& s, Instance&) {
+        s.flows.set_expiry(1ms, [&tally](const FlowKey& k, Flow& f) {
+          std::lock_guard<std::mutex> l(tally.mu);
+          tally.ended[k.src] += f.count();
+        });
+      });
+    }
+  }
   std::vector<std::future<void>> done;
   for (int i = 0; i < 3; ++i) {
     for (int f = 0; f < 6; ++f) {
-      done.push_back(c.Async(i, [&tally, i, f](State& s, Instance& inst) {
-        std::mt19937 rng(static_cast<uint32_t>(i * 100 + f));
+      done.push_back(c.Async(i, [&tally, i, f, seed](State& s, Instance& inst) {
+        std::mt19937 rng(seed * 1000 + static_cast<uint32_t>(i * 100 + f));
         for (int n = 0; n < 150; ++n) {
           const uint32_t k = rng() % kStressKeys;
           const FlowKey key{k, 1, 2, 3, 6};
           const uint32_t op = rng() % 10;
           if (op < 6) {  // get and add, sometimes suspending while holding
             auto r = s.flows.get(key);
-            if (op == 0) inst.SleepFor(0ns);
+            if (op == 0) inst.SleepFor(n % 2 == 0 ? 0ns : 1ms);
             if (r.removed()) continue;  // another local micro-thread removed it meanwhile
             r->add(1);
             std::lock_guard<std::mutex> l(tally.mu);
@@ -358,25 +369,51 @@ TEST(SwTest, RandomisedGetLookupRemoveConservesEveryAdd) {
             const int64_t final_count = r->count();
             if (!s.flows.remove(r)) continue;
             std::lock_guard<std::mutex> l(tally.mu);
-            tally.removed[k] += final_count;
+            tally.ended[k] += final_count;
           }
         }
       }));
     }
   }
   for (auto& d : done) d.get();
+  if (with_expiry) {  // let everything expire, then nothing survives
+    ASSERT_TRUE(Eventually([&] {
+      uint64_t held = 0;
+      for (int i = 0; i < 3; ++i) {
+        held +=
+            c.Run(i, [](State&, Instance& inst) { return inst.object_space().stats().sw_held; });
+      }
+      return held == 0;
+    }));
+  }
+  uint64_t expired = 0;
   for (uint32_t k = 0; k < kStressKeys; ++k) {
     const int64_t surviving = c.Run(k % 3, [k](State& s, Instance&) {
       auto r = s.flows.lookup({k, 1, 2, 3, 6});
       return r ? r->count() : int64_t{0};
     });
-    EXPECT_EQ(tally.adds[k], tally.removed[k] + surviving) << "key " << k;
+    std::lock_guard<std::mutex> l(tally.mu);
+    EXPECT_EQ(tally.adds[k], tally.ended[k] + surviving) << "key " << k << " seed " << seed;
   }
   for (int i = 0; i < 3; ++i) {
     const auto st = c.Run(i, [](State&, Instance& inst) { return inst.object_space().stats(); });
     EXPECT_EQ(st.sw_acquire_timeouts, 0u);
     EXPECT_EQ(st.malformed, 0u);
+    expired += st.sw_expired;
   }
+  if (with_expiry) {
+    EXPECT_GT(expired, 0u);
+  } else {
+    EXPECT_EQ(expired, 0u);
+  }
+}
+
+TEST(SwTest, RandomisedGetLookupRemoveConservesEveryAdd) {
+  for (uint32_t seed = 1; seed <= 3; ++seed) RunConservationStress(seed, false);
+}
+
+TEST(SwTest, RandomisedWithIdleExpiryConservesEveryAdd) {
+  for (uint32_t seed = 1; seed <= 3; ++seed) RunConservationStress(seed, true);
 }
 
 TEST(SwTest, UnreachableHomeFailsTheMicroThreadCleanly) {
