@@ -248,6 +248,18 @@ ObjectSpaceStats ObjectSpace::stats() const {
 // ---------------------------------------------------------------------------------------------
 // SingleWriter: requester / holder side
 
+ObjectSpace::SwEntry& ObjectSpace::AddEntry(const ObjectKey& k, const MapInfo& mi, uint64_t req) {
+  auto owned = std::make_unique<SwEntry>();
+  SwEntry& e = *owned;
+  e.key = k;
+  e.map = &mi;
+  e.req = req;
+  e.wait_id = next_wait_id_;
+  next_wait_id_ += 2;
+  held_.emplace(k, std::move(owned));
+  return e;
+}
+
 ObjectSpace::SwEntry* ObjectSpace::FindHeld(const ObjectKey& k) {
   auto it = held_.find(k);
   return it == held_.end() ? nullptr : it->second.get();
@@ -279,32 +291,19 @@ SwAcquireResult ObjectSpace::SwAcquire(uint64_t map, std::span<const uint8_t> ke
           return {};
         }
         directory_.emplace(k, DirEntry{self_, 0});
-        auto owned = std::make_unique<SwEntry>();
-        SwEntry& ne = *owned;
-        ne.key = k;
-        ne.map = &mi;
+        SwEntry& ne = AddEntry(k, mi, 0);
         ne.state = SwEntry::State::kHeld;
         ne.object = mi.ops->create();
         ne.refs = 1;
-        ne.wait_id = next_wait_id_;
-        next_wait_id_ += 2;
         ne.last_used_ns = Now();
         ne.idle_timeout_ns = mi.default_idle_ns;
-        held_.emplace(std::move(k), std::move(owned));
         ++stats_.sw_created;
         ArmExpiry(ne);
         return {&ne, true};
       }
       RequireFiber("acquiring a SingleWriter object from another instance");
-      auto owned = std::make_unique<SwEntry>();
-      SwEntry& ne = *owned;
-      ne.key = k;
-      ne.map = &mi;
+      SwEntry& ne = AddEntry(k, mi, next_req_++);
       ne.sent_mode = mode;
-      ne.req = next_req_++;
-      ne.wait_id = next_wait_id_;
-      next_wait_id_ += 2;
-      held_.emplace(k, std::move(owned));
       ObjectMessage msg;
       msg.req = ne.req;
       msg.origin = self_;
@@ -573,17 +572,9 @@ void ObjectSpace::OnSwGrant(const ObjectMessage& m) {
     if (e == nullptr && result == GrantResult::kCreated) {
       // We gave up waiting, but the home now records us as holder: hold the object so the
       // directory stays true.
-      auto owned = std::make_unique<SwEntry>();
-      owned->key = k;
-      owned->map = mi;
-      owned->req = m.req;
-      owned->wait_id = next_wait_id_;
-      next_wait_id_ += 2;
-      SwEntry& ne = *owned;
-      held_.emplace(k, std::move(owned));
       ++stats_.sw_unexpected_arrivals;
       ++stats_.sw_created;
-      Arrive(ne, mi->ops->create(), true);
+      Arrive(AddEntry(k, *mi, m.req), mi->ops->create(), true);
     }
     return;
   }
@@ -618,13 +609,7 @@ void ObjectSpace::OnSwTransfer(const ObjectMessage& m) {
       return;
     }
     if (e == nullptr) {
-      auto owned = std::make_unique<SwEntry>();
-      owned->key = k;
-      owned->map = mi;
-      owned->wait_id = next_wait_id_;
-      next_wait_id_ += 2;
-      e = owned.get();
-      held_.emplace(k, std::move(owned));
+      e = &AddEntry(k, *mi, m.req);
       ++stats_.sw_unexpected_arrivals;
     }
     e->req = m.req;  // the designation the home recorded for us

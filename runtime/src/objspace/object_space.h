@@ -261,6 +261,8 @@ class ObjectSpace final : public Space {
   void OnExpiryTimer(const ObjectKey& k, uint64_t gen);
   void ArmAcquireTimeout(const ObjectKey& k, uint64_t req);
   SwEntry* FindHeld(const ObjectKey& k);
+  /// A new kAcquiring entry for `k` answering request `req` (0: created at home), in held_.
+  SwEntry& AddEntry(const ObjectKey& k, const MapInfo& mi, uint64_t req);
   void OnSwGrant(const ObjectMessage& m);
   void OnSwTransfer(const ObjectMessage& m);
   void OnSwRecall(const ObjectMessage& m);

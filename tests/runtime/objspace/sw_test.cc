@@ -22,12 +22,6 @@ namespace {
 using s6::Instance;
 using namespace std::chrono_literals;
 
-s6::testing::ClusterOptions Opts(int n) {
-  s6::testing::ClusterOptions o;
-  o.instances = n;
-  return o;
-}
-
 TEST(SwTest, CreateHoldAndLocalHits) {
   TestCluster c(Opts(1));
   c.Run(0, [](State& s, Instance& inst) {

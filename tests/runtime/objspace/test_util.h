@@ -25,6 +25,13 @@ struct State {
 
 using TestCluster = s6::testing::Cluster<State>;
 
+/// Cluster options for `n` in-process instances over inproc://.
+inline s6::testing::ClusterOptions Opts(int n) {
+  s6::testing::ClusterOptions o;
+  o.instances = n;
+  return o;
+}
+
 /// The home instance of `key` in `map` under `table`.
 template <typename K>
 s6::InstanceId HomeOf(const s6::keyspace::SlotTable& table, uint64_t map, const K& key) {
