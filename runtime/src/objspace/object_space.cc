@@ -185,7 +185,15 @@ std::size_t ObjectSpace::PumpLocal() {
   return n;
 }
 
-std::size_t ObjectSpace::RunTimers() { return timers_.RunDue(Now()); }
+std::size_t ObjectSpace::RunTimers() {
+  const uint64_t now = Now();
+  return timers_.RunDue(now) + ExpireRequests(now);
+}
+
+uint64_t ObjectSpace::NextTimerDeadline() const {
+  const uint64_t next = timers_.NextDeadline();
+  return deadlines_.empty() ? next : std::min(next, deadlines_.front().at_ns);
+}
 
 bool ObjectSpace::ForwardIfNotHome(ObjectMessageType type, ObjectMessage m, const ObjectKey& k) {
   const InstanceId home = HomeOf(k);
@@ -415,7 +423,6 @@ void ObjectSpace::MaybeTransfer(SwEntry& e) {
   msg.map = e.key.map;
   msg.key = Bytes(e.key.bytes);
   msg.a = e.idle_timeout_ns;
-  msg.b = Now() - std::min(Now(), e.last_used_ns);
   msg.body = body.span();
   Send(e.recall_to, ObjectMessageType::kSwTransfer, msg);
   ++stats_.sw_transfers_out;
@@ -546,12 +553,28 @@ void ObjectSpace::OnExpiryTimer(const ObjectKey& k, uint64_t gen) {
 }
 
 void ObjectSpace::ArmAcquireTimeout(const ObjectKey& k, uint64_t req) {
-  timers_.Add(Now() + static_cast<uint64_t>(options_.call_timeout.count()), [this, k, req] {
-    SwEntry* e = FindHeld(k);
-    if (e == nullptr || e->state != SwEntry::State::kAcquiring || e->req != req) return;
-    ++stats_.sw_acquire_timeouts;
-    FinishAbsent(*e, Waiter::Outcome::kFailed);
-  });
+  deadlines_.push_back({Now() + static_cast<uint64_t>(options_.call_timeout.count()), req, k});
+}
+
+std::size_t ObjectSpace::ExpireRequests(uint64_t now) {
+  std::size_t n = 0;
+  while (!deadlines_.empty() && deadlines_.front().at_ns <= now) {
+    const Deadline d = std::move(deadlines_.front());
+    deadlines_.pop_front();
+    if (d.key.has_value()) {
+      SwEntry* e = FindHeld(*d.key);
+      if (e == nullptr || e->state != SwEntry::State::kAcquiring || e->req != d.req) continue;
+      ++stats_.sw_acquire_timeouts;
+      FinishAbsent(*e, Waiter::Outcome::kFailed);
+    } else {
+      auto it = pending_.find(d.req);
+      if (it == pending_.end() || it->second.done) continue;
+      ++stats_.call_timeouts;
+      CompletePending(d.req, CallStatus::kUnreachable, {}, 0);
+    }
+    ++n;
+  }
+  return n;
 }
 
 void ObjectSpace::OnSwGrant(const ObjectMessage& m) {
@@ -772,13 +795,8 @@ MwTouchResult ObjectSpace::TouchLocal(const ObjectKey& k, const MapInfo& mi, MwT
 uint64_t ObjectSpace::StartRequest(Pending p) {
   const uint64_t req = next_req_++;
   p.sent_ns = Now();
+  deadlines_.push_back({p.sent_ns + static_cast<uint64_t>(options_.call_timeout.count()), req, {}});
   pending_.emplace(req, std::move(p));
-  timers_.Add(Now() + static_cast<uint64_t>(options_.call_timeout.count()), [this, req] {
-    auto it = pending_.find(req);
-    if (it == pending_.end() || it->second.done) return;
-    ++stats_.call_timeouts;
-    CompletePending(req, CallStatus::kUnreachable, {}, 0);
-  });
   return req;
 }
 

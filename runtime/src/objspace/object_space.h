@@ -52,6 +52,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -145,7 +146,7 @@ class ObjectSpace final : public Space {
   std::size_t PumpLocal();
   /// Runs due timers (timeouts, expiry). Returns how many ran.
   std::size_t RunTimers();
-  uint64_t NextTimerDeadline() const { return timers_.NextDeadline(); }
+  uint64_t NextTimerDeadline() const;
   TimerQueue& timers() { return timers_; }
   bool has_local_messages() const { return !local_.empty(); }
   ObjectSpaceStats stats() const;
@@ -260,6 +261,8 @@ class ObjectSpace final : public Space {
   void ArmExpiry(SwEntry& e);
   void OnExpiryTimer(const ObjectKey& k, uint64_t gen);
   void ArmAcquireTimeout(const ObjectKey& k, uint64_t req);
+  /// Fails requests whose deadline passed. Returns how many did.
+  std::size_t ExpireRequests(uint64_t now);
   SwEntry* FindHeld(const ObjectKey& k);
   /// A new kAcquiring entry for `k` answering request `req` (0: created at home), in held_.
   SwEntry& AddEntry(const ObjectKey& k, const MapInfo& mi, uint64_t req);
@@ -307,6 +310,15 @@ class ObjectSpace final : public Space {
   std::unordered_map<std::string, StaleEntry> stale_;
   std::deque<std::pair<uint16_t, ByteBuffer>> local_;  // messages to ourselves
   TimerQueue timers_;
+  /// Request deadlines. Every request gets the same timeout, so deadlines are added in
+  /// deadline order and a FIFO is a priority queue; answered requests are skipped when their
+  /// deadline comes (no timer per request, nothing to cancel).
+  struct Deadline {
+    uint64_t at_ns = 0;
+    uint64_t req = 0;
+    std::optional<ObjectKey> key;  // set for SingleWriter acquisitions
+  };
+  std::deque<Deadline> deadlines_;
   ByteBuffer scratch_;
   uint64_t next_req_ = 1;
   uint64_t next_wait_id_ = 2;

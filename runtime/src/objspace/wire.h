@@ -33,7 +33,8 @@ enum class ObjectMessageType : uint16_t {
                           ///< `req`) when idle; code = mode; a = the holder's own request id,
                           ///< naming the stay of the object the recall is for.
   kSwTransfer = 0x102,    ///< holder -> requester: code 1 = object in body, 0 = object gone;
-                          ///< a = idle timeout ns, b = idle time so far ns.
+                          ///< a = idle timeout ns (the idle clock restarts on arrival: the
+                          ///< requester is using the object).
   kSwGrant = 0x103,       ///< home -> requester: code = GrantResult (no holder existed).
   kSwRemove = 0x104,      ///< holder -> home: origin no longer holds (map,key); a = the request
                           ///< that made it the holder (stale removals are ignored).

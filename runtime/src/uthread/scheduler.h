@@ -88,7 +88,8 @@ class Scheduler {
   /// Returns false, without running `fn`, when `max_fibers` are already alive.
   bool TrySpawn(std::function<void()> fn);
 
-  /// Runs ready micro-threads (including ones made ready while running) until none is ready.
+  /// Runs the micro-threads that are ready when called; those made ready meanwhile wait for
+  /// the next call (so a micro-thread that keeps yielding can't starve the loop's I/O).
   /// Returns how many were resumed. Must not be called from inside a micro-thread.
   std::size_t RunReady();
 
