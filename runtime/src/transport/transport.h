@@ -195,7 +195,8 @@ class Transport {
   /// Receives the batches that have arrived, validates them and delivers their messages to
   /// `receiver`. If nothing has arrived it first waits up to `timeout_ms` (0: never waits, the
   /// data-plane case; negative: until something arrives); once it has work it does not wait
-  /// again. Returns the number of messages delivered.
+  /// again. A Poll that had to wait may return after the first batch that delivered anything
+  /// (the caller polls again next iteration). Returns the number of messages delivered.
   virtual std::size_t Poll(Receiver& receiver, int timeout_ms) = 0;
 
   /// Handshake state of peer `id` (kUnknown if it is not a peer).

@@ -434,12 +434,16 @@ std::size_t ZmqTransport::Poll(Receiver& receiver, int timeout_ms) {
   std::size_t batches = 0;
   // Only the first receive may wait, so a Poll that has work returns it at once. It waits in a
   // receive bounded by ZMQ_RCVTIMEO (one syscall when it has to sleep, none when a batch is
-  // already there); the rest drain with ZMQ_DONTWAIT.
+  // already there); the rest drain with ZMQ_DONTWAIT. A Poll that had to wait returns after
+  // the batch that woke it: the caller has work now and polls again (without waiting) next
+  // iteration, so the drain attempt, an extra receive on every idle-to-busy wake-up (the
+  // latency path of a round trip), is left to that poll.
   int wait_ms = timeout_ms;
   while (batches < options_.max_batches_per_poll) {
     zmq::recv_result_t got;
+    const bool waiting = wait_ms != 0;
     try {
-      if (wait_ms != 0) {
+      if (waiting) {
         const int rcvtimeo = wait_ms < 0 ? -1 : wait_ms;
         if (recv_timeout_ms_ != rcvtimeo) {
           pull_.set(zmq::sockopt::rcvtimeo, rcvtimeo);
@@ -457,6 +461,7 @@ std::size_t ZmqTransport::Poll(Receiver& receiver, int timeout_ms) {
     if (!got) break;
     ++batches;
     delivered += HandleBatch(receiver, {static_cast<const uint8_t*>(rx_.data()), rx_.size()});
+    if (waiting && delivered != 0) break;
   }
   in_poll_ = false;
   removed_in_poll_.clear();
