@@ -207,8 +207,7 @@ class MwRef {
  public:
   MwRef() noexcept = default;
   MwRef(const MwRef& other) : binding_(other.binding_), created_(other.created_) { Rebind(); }
-  MwRef(MwRef&& other) noexcept(std::is_nothrow_copy_constructible_v<MwBinding>)
-      : binding_(std::move(other.binding_)), created_(other.created_) {
+  MwRef(MwRef&& other) noexcept : binding_(std::move(other.binding_)), created_(other.created_) {
     other.reset();
     Rebind();
   }
@@ -221,7 +220,7 @@ class MwRef {
     }
     return *this;
   }
-  MwRef& operator=(MwRef&& other) {
+  MwRef& operator=(MwRef&& other) noexcept {
     if (this != &other) {
       stub_.reset();
       binding_ = std::move(other.binding_);

@@ -162,6 +162,9 @@ class MwBinding final : public RemoteCaller {
   }
   MwBinding(const MwBinding&) = default;
   MwBinding& operator=(const MwBinding&) = default;
+  MwBinding(MwBinding&&) noexcept = default;
+  MwBinding& operator=(MwBinding&&) noexcept = default;
+  ~MwBinding() override = default;
 
   CallStatus Call(const MethodDescriptor& m, const ByteBuffer& args, ByteBuffer& reply) override {
     return space_->MwCall(*this, m, args, reply);
