@@ -32,6 +32,7 @@
 
 #include <s6/clock.h>
 #include <s6/instance_id.h>
+#include <s6/nf.h>
 #include <s6/space.h>
 #include <s6/status.h>
 #include "keyspace/slot_table.h"
@@ -54,7 +55,7 @@ struct LoopStats {
   uint64_t unhandled_messages = 0;  ///< control-range messages (no handler yet)
 };
 
-class Instance {
+class Instance final : public Context {
  public:
   struct Options {
     InstanceId id{};
@@ -73,12 +74,12 @@ class Instance {
   };
 
   explicit Instance(Options options);
-  ~Instance();
+  ~Instance() override;
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
 
   /// Where NF state maps register (before Start).
-  Space& space() { return *space_; }
+  Space& space() override { return *space_; }
   objspace::ObjectSpace& object_space() { return *space_; }
   uthread::Scheduler& scheduler() { return *scheduler_; }
   /// Null before Start.
@@ -95,7 +96,7 @@ class Instance {
   void SetSlotTable(keyspace::SlotTable table);
 
   /// Runs `fn` in a new micro-thread (loop thread only). False when `max_fibers` are alive.
-  bool Spawn(std::function<void()> fn);
+  bool Spawn(std::function<void()> fn) override;
   /// Queues `fn` to run in a micro-thread on the loop thread. Thread-safe. False when the queue
   /// is full.
   bool Post(std::function<void()> fn);
@@ -107,16 +108,17 @@ class Instance {
 
   /// Calls `fn` in a micro-thread every `period` (a period is skipped while the previous run is
   /// still going). Returns an id for CancelTimer.
-  uint64_t AddTimer(std::chrono::nanoseconds period, std::function<void()> fn);
-  void CancelTimer(uint64_t id);
+  uint64_t AddTimer(std::chrono::nanoseconds period, std::function<void()> fn) override;
+  void CancelTimer(uint64_t id) override;
   /// Runs `fn` once in its own micro-thread, at Start (or now if already started); it may loop
   /// with SleepFor().
   void SetBackgroundTask(std::function<void()> fn);
   /// Suspends the calling micro-thread for `d` on the instance clock.
-  void SleepFor(std::chrono::nanoseconds d);
-  uint64_t NowNs() const { return clock_->NowNs(); }
+  void SleepFor(std::chrono::nanoseconds d) override;
+  uint64_t NowNs() const override { return clock_->NowNs(); }
 
   InstanceId id() const { return options_.id; }
+  InstanceId self() const override { return options_.id; }
   /// A snapshot of the loop counters (loop thread).
   LoopStats loop_stats() const;
   /// {"instance":..,"loop":{..},"fibers":{..},"space":{..},"transport":{..}} (loop thread).

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "nat.h"
+
+#include <charconv>
+#include <utility>
+
+#include <s6/key.h>
+
+namespace nat {
+
+using s6::Verdict;
+using s6::net::Ipv4Packet;
+using s6::net::Load16;
+using s6::net::Load32;
+using s6::net::Store16;
+using s6::net::Store32;
+
+s6::Status NatConfig::Validate() const {
+  if (public_ips.empty()) return s6::InvalidArgumentError("nat: no public IP configured");
+  if (port_lo == 0 || port_hi < port_lo) {
+    return s6::InvalidArgumentError("nat: port range must be within 1..65535 and not empty");
+  }
+  if (shards == 0 || shards > 4096 || shards > uint32_t{port_hi} - port_lo + 1) {
+    return s6::InvalidArgumentError("nat: shards must be in 1..min(4096, ports in the range)");
+  }
+  return s6::OkStatus();
+}
+
+s6::StatusOr<Cidr> ParseCidr(std::string_view s) {
+  const std::size_t slash = s.find('/');
+  Cidr c;
+  if (!s6::net::ParseIpv4Address(s.substr(0, slash), c.network)) {
+    return s6::InvalidArgumentError("bad IPv4 network '" + std::string(s) + "'");
+  }
+  c.prefix = 32;
+  if (slash != std::string_view::npos) {
+    const std::string_view len = s.substr(slash + 1);
+    unsigned v = 0;
+    auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), v);
+    if (ec != std::errc() || end != len.data() + len.size() || v > 32 || len.empty()) {
+      return s6::InvalidArgumentError("bad prefix length in '" + std::string(s) + "'");
+    }
+    c.prefix = static_cast<uint8_t>(v);
+  }
+  return c;
+}
+
+void RewriteEndpoint(std::span<uint8_t> frame, const Ipv4Packet& p, bool source, uint32_t new_ip,
+                     uint16_t new_port) {
+  uint8_t* ip = frame.data() + p.l3;
+  uint8_t* l4 = frame.data() + p.l4;
+  uint8_t* addr = ip + (source ? 12 : 16);
+  const uint32_t old_ip = Load32(addr);
+  Store16(ip + 10, s6::net::ChecksumAdjust32(Load16(ip + 10), old_ip, new_ip));
+  Store32(addr, new_ip);
+  switch (p.proto) {
+    case s6::net::kProtoTcp:
+    case s6::net::kProtoUdp: {
+      uint8_t* ck = l4 + (p.proto == s6::net::kProtoTcp ? 16 : 6);
+      uint8_t* port = l4 + (source ? 0 : 2);
+      const uint16_t old_port = Load16(port);
+      Store16(port, new_port);
+      uint16_t c = Load16(ck);
+      if (p.proto == s6::net::kProtoUdp && c == 0) return;  // no UDP checksum: keep none
+      c = s6::net::ChecksumAdjust32(c, old_ip, new_ip);     // pseudo-header
+      c = s6::net::ChecksumAdjust16(c, old_port, new_port);
+      if (p.proto == s6::net::kProtoUdp && c == 0) c = 0xffff;  // RFC 768: 0 means "none"
+      Store16(ck, c);
+      return;
+    }
+    case s6::net::kProtoIcmp: {  // echo: the identifier; no pseudo-header
+      const uint16_t old_id = Load16(l4 + 4);
+      Store16(l4 + 4, new_port);
+      Store16(l4 + 2, s6::net::ChecksumAdjust16(Load16(l4 + 2), old_id, new_port));
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+Nat::Nat(s6::Space& space, NatConfig config)
+    : config_(std::move(config)), flows_(space, "nat.flows"), pools_(space, "nat.pools") {
+  flows_.set_expiry(std::chrono::nanoseconds(0),
+                    [this](const FlowKey& k, NatEntry& e) { OnExpire(k, e); });
+}
+
+bool Nat::IsInside(uint32_t ip) const {
+  for (const Cidr& c : config_.inside) {
+    if (c.Contains(ip)) return true;
+  }
+  return false;
+}
+
+bool Nat::IsPublic(uint32_t ip) const {
+  for (uint32_t p : config_.public_ips) {
+    if (p == ip) return true;
+  }
+  return false;
+}
+
+std::chrono::nanoseconds Nat::TimeoutFor(uint8_t proto, TcpPhase phase) const {
+  switch (proto) {
+    case s6::net::kProtoUdp:
+      return config_.udp_timeout;
+    case s6::net::kProtoIcmp:
+      return config_.icmp_timeout;
+    default:
+      break;
+  }
+  switch (phase) {
+    case TcpPhase::kNone:
+      return config_.tcp_syn_timeout;
+    case TcpPhase::kOpen:
+      return config_.tcp_established_timeout;
+    case TcpPhase::kFinSeen:
+      return config_.tcp_fin_timeout;
+    case TcpPhase::kClosed:
+      return config_.tcp_rst_timeout;
+  }
+  return config_.tcp_established_timeout;
+}
+
+namespace {
+
+TcpPhase NextPhase(TcpPhase phase, uint8_t flags) {
+  if ((flags & s6::net::kTcpRst) != 0) return TcpPhase::kClosed;
+  if ((flags & s6::net::kTcpFin) != 0 && phase != TcpPhase::kClosed) return TcpPhase::kFinSeen;
+  if ((flags & s6::net::kTcpAck) != 0 && phase == TcpPhase::kNone) return TcpPhase::kOpen;
+  return phase;
+}
+
+}  // namespace
+
+uint16_t Nat::AllocatePort(uint32_t public_ip, uint64_t flow_hash) {
+  const uint16_t n = config_.shards;
+  for (uint16_t i = 0; i < n; ++i) {
+    const auto shard = static_cast<uint16_t>((flow_hash + i) % n);
+    const uint16_t port =
+        pools_.get(PoolKey{public_ip, shard})->allocate(config_.port_lo, config_.port_hi, n, shard);
+    if (port != 0) return port;
+  }
+  return 0;
+}
+
+s6::Verdict Nat::Process(s6::Packet& pkt, s6::Context& ctx) {
+  Ipv4Packet p;
+  switch (s6::net::ParseIpv4(pkt.bytes(), pkt.ethernet, p)) {
+    case s6::net::ParseError::kOk:
+      break;
+    case s6::net::ParseError::kNotIpv4:
+      ++stats_.passed;
+      return Verdict::kForward;
+    case s6::net::ParseError::kFragment:
+      ++stats_.fragments;
+      return Verdict::kDrop;
+    case s6::net::ParseError::kTruncated:
+      ++stats_.truncated;
+      ++stats_.malformed;
+      return Verdict::kDrop;
+    case s6::net::ParseError::kBadHeader:
+      ++stats_.bad_header;
+      ++stats_.malformed;
+      return Verdict::kDrop;
+    case s6::net::ParseError::kBadChecksum:
+      ++stats_.bad_ip_checksum;
+      ++stats_.malformed;
+      return Verdict::kDrop;
+    case s6::net::ParseError::kShortL4:
+      ++stats_.short_l4;
+      ++stats_.malformed;
+      return Verdict::kDrop;
+  }
+  if (IsPublic(p.dst)) return Inbound(pkt, p);
+  if (IsInside(p.src) && !IsInside(p.dst)) return Outbound(pkt, p, ctx);
+  ++stats_.passed;
+  return Verdict::kForward;
+}
+
+s6::Verdict Nat::Outbound(s6::Packet& pkt, const Ipv4Packet& p, s6::Context& ctx) {
+  const bool icmp = p.proto == s6::net::kProtoIcmp;
+  if (!(p.proto == s6::net::kProtoTcp || p.proto == s6::net::kProtoUdp ||
+        (icmp && p.icmp_type == s6::net::kIcmpEchoRequest))) {
+    ++stats_.unsupported;  // never let inside traffic out untranslated
+    return Verdict::kDrop;
+  }
+  const FlowKey fk{p.src, p.dst, p.sport, icmp ? uint16_t{0} : p.dport, p.proto};
+  auto fwd = flows_.get_or_create(fk);
+  if (fwd.created()) {
+    // Until the port is known, other packets of the flow wait (see below). If this
+    // micro-thread is abandoned (the pool's home did not answer), the half-made entry goes.
+    fwd->set_allocating(true);
+    struct Undo {
+      Nat* nat;
+      s6::SwRef<NatEntry>* ref;
+      bool armed = true;
+      ~Undo() {
+        if (!armed) return;
+        (*ref)->set_allocating(false);
+        nat->flows_.remove(*ref);
+      }
+    } undo{this, &fwd};
+    const uint64_t hash = s6::KeyHash(fk);
+    const uint32_t public_ip = config_.public_ips[hash % config_.public_ips.size()];
+    const uint16_t port = AllocatePort(public_ip, hash);  // strict call: may suspend
+    if (port == 0) {
+      ++stats_.exhausted;
+      return Verdict::kDrop;  // Undo removes the entry
+    }
+    const FlowKey rk{p.dst, public_ip, icmp ? uint16_t{0} : p.dport, port, p.proto};
+    fwd->set_forward(rk, public_ip, port);
+    flows_.get(rk)->set_reverse(fk, public_ip, port);
+    fwd->set_allocating(false);
+    undo.armed = false;
+    fwd.set_idle_timeout(TimeoutFor(p.proto, TcpPhase::kNone));
+    ++stats_.new_flows;
+  }
+  while (fwd->allocating() && !fwd.removed()) ctx.SleepFor(std::chrono::microseconds(20));
+  if (fwd.removed() || !fwd->is_forward() || fwd->public_port() == 0) {
+    ++stats_.exhausted;  // the flow's allocation failed
+    return Verdict::kDrop;
+  }
+  if (p.proto == s6::net::kProtoTcp) {
+    const TcpPhase next = NextPhase(fwd->phase(), p.tcp_flags);
+    if (next != fwd->phase()) {
+      fwd->set_phase(next);
+      fwd.set_idle_timeout(TimeoutFor(p.proto, next));
+    }
+  }
+  fwd->count(pkt.len);
+  RewriteEndpoint(pkt.bytes(), p, true, fwd->public_ip(), fwd->public_port());
+  ++stats_.translated_out;
+  return Verdict::kForward;
+}
+
+s6::Verdict Nat::Inbound(s6::Packet& pkt, const Ipv4Packet& p) {
+  const bool icmp = p.proto == s6::net::kProtoIcmp;
+  if (!(p.proto == s6::net::kProtoTcp || p.proto == s6::net::kProtoUdp ||
+        (icmp && p.icmp_type == s6::net::kIcmpEchoReply))) {
+    ++stats_.unsupported;
+    return Verdict::kDrop;
+  }
+  const FlowKey rk = icmp ? FlowKey{p.src, p.dst, 0, p.sport, p.proto}
+                          : FlowKey{p.src, p.dst, p.sport, p.dport, p.proto};
+  FlowKey fk;
+  {
+    auto rev = flows_.lookup(rk);
+    if (!rev || rev->is_forward()) {
+      ++stats_.no_mapping;
+      return Verdict::kDrop;
+    }
+    fk = rev->peer();
+  }
+  auto fwd = flows_.lookup(fk);
+  if (!fwd || !fwd->is_forward() || fwd->public_port() != rk.dst_port) {
+    ++stats_.no_mapping;
+    return Verdict::kDrop;
+  }
+  if (p.proto == s6::net::kProtoTcp) {
+    const TcpPhase next = NextPhase(fwd->phase(), p.tcp_flags);
+    if (next != fwd->phase()) {
+      fwd->set_phase(next);
+      fwd.set_idle_timeout(TimeoutFor(p.proto, next));
+    }
+  }
+  fwd->count(pkt.len);
+  RewriteEndpoint(pkt.bytes(), p, false, fk.src_ip, fk.src_port);
+  ++stats_.translated_in;
+  return Verdict::kForward;
+}
+
+void Nat::OnExpire(const FlowKey& /*key*/, NatEntry& e) {
+  if (!e.is_forward()) return;
+  ++stats_.expired;
+  flows_.remove(e.peer());
+  const auto shard = static_cast<uint16_t>((e.public_port() - config_.port_lo) % config_.shards);
+  pools_.get(PoolKey{e.public_ip(), shard})->release(e.public_port());
+}
+
+std::string Nat::StatsJson() const {
+  std::string out = "{";
+  const auto field = [&out](std::string_view name, const std::atomic<uint64_t>& v) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += name;
+    out += "\":";
+    out += std::to_string(v.load(std::memory_order_relaxed));
+  };
+  field("translated_out", stats_.translated_out);
+  field("translated_in", stats_.translated_in);
+  field("new_flows", stats_.new_flows);
+  field("passed", stats_.passed);
+  field("no_mapping", stats_.no_mapping);
+  field("exhausted", stats_.exhausted);
+  field("malformed", stats_.malformed);
+  field("truncated", stats_.truncated);
+  field("bad_header", stats_.bad_header);
+  field("bad_ip_checksum", stats_.bad_ip_checksum);
+  field("short_l4", stats_.short_l4);
+  field("fragments", stats_.fragments);
+  field("unsupported", stats_.unsupported);
+  field("expired", stats_.expired);
+  out += '}';
+  return out;
+}
+
+}  // namespace nat
