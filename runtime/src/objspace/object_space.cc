@@ -496,6 +496,8 @@ void ObjectSpace::SwSetIdleTimeout(internal::SwHold* hold, std::chrono::nanoseco
   auto* e = static_cast<SwEntry*>(hold);
   e->idle_timeout_ns = static_cast<uint64_t>(std::max<int64_t>(0, timeout.count()));
   e->last_used_ns = Now();  // in use right now (last_used is only kept while a timeout is set)
+  e->expiry_armed = false;  // a shorter timeout must not wait for the timer of a longer one
+  ++e->expiry_gen;
   ArmExpiry(*e);
 }
 
