@@ -14,6 +14,8 @@ PACKAGES=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # runtime (micro-threads, transport, packet I/O)
   libboost-context-dev libzmq3-dev cppzmq-dev libpcap-dev
+  # NAT reference and network tests (namespaces, Linux masquerade)
+  iproute2 nftables ethtool
 )
 
 missing=()
