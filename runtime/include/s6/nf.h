@@ -50,6 +50,8 @@ struct Packet {
   uint64_t rx_ns = 0;
   /// Port the packet arrived on.
   uint16_t port = 0;
+  /// The runtime's handle on the buffer (its pool or device); not for NF use.
+  void* handle = nullptr;
 
   std::span<uint8_t> bytes() const noexcept { return {data, len}; }
 };

@@ -67,6 +67,15 @@ Status Instance::Start() {
     space_->SetSlotTable(std::move(t));
   }
   started_ = true;
+  if (nf_ != nullptr) {
+    Spawn([this] {
+      const Status st = nf_->Init(*this);
+      if (!st.ok()) {
+        std::fprintf(stderr, "s6.instance[%u]: network function init failed: %s\n",
+                     ToUint(options_.id), st.ToString().c_str());
+      }
+    });
+  }
   if (background_) Spawn(background_);
   return OkStatus();
 }
@@ -108,11 +117,76 @@ std::size_t Instance::TakePosted() {
   return started;
 }
 
+void Instance::AttachPacketIo(NetworkFunction* nf, packetio::Port* rx, packetio::Port* tx) {
+  S6_CHECK(!started_) << "AttachPacketIo after Start";
+  S6_CHECK(nf != nullptr && rx != nullptr);
+  nf_ = nf;
+  rx_ = rx;
+  tx_ = tx != nullptr ? tx : rx;
+  rx_batch_.resize(options_.rx_burst);
+  tx_staged_.reserve(options_.fibers.max_fibers);
+}
+
+std::size_t Instance::TakePackets() {
+  if (nf_ == nullptr) return 0;
+  const std::size_t room = options_.fibers.max_fibers - scheduler_->in_flight();
+  const std::size_t want = std::min<std::size_t>(room, rx_batch_.size());
+  if (want == 0) return 0;
+  const std::size_t got = rx_->Receive(std::span<Packet*>(rx_batch_.data(), want));
+  for (std::size_t i = 0; i < got; ++i) {
+    Packet* pkt = rx_batch_[i];
+    pkt->rx_ns = clock_->NowNs();
+    // Cannot fail: `room` micro-threads are free.
+    S6_CHECK(scheduler_->TrySpawn([this, pkt] { ProcessPacket(pkt); }));
+  }
+  packet_stats_.received += got;
+  packet_stats_.in_flight += got;
+  return got;
+}
+
+void Instance::ProcessPacket(Packet* pkt) {
+  // If the micro-thread ends in an exception (a state access abandoned), the packet is freed.
+  struct Guard {
+    Instance* self;
+    Packet* pkt;
+    bool done = false;
+    ~Guard() {
+      --self->packet_stats_.in_flight;
+      if (done) return;
+      ++self->packet_stats_.aborted;
+      self->rx_->Release(pkt);
+    }
+  } guard{this, pkt};
+  const Verdict v = nf_->Process(*pkt, *this);
+  guard.done = true;
+  switch (v) {
+    case Verdict::kForward:
+      tx_staged_.push_back(pkt);
+      return;
+    case Verdict::kDrop:
+      ++packet_stats_.dropped;
+      break;
+    case Verdict::kConsumed:
+      ++packet_stats_.consumed;
+      break;
+  }
+  rx_->Release(pkt);
+}
+
+void Instance::FlushPackets() {
+  if (tx_staged_.empty()) return;
+  packet_stats_.forwarded += tx_staged_.size();
+  tx_->Transmit(tx_staged_);
+  tx_staged_.clear();
+}
+
 bool Instance::RunOnce(int max_wait_ms) {
   S6_CHECK(started_) << "RunOnce before Start";
   ++loop_stats_.iterations;
   int wait_ms = 0;
-  if (max_wait_ms > 0 && scheduler_->ready() == 0 && !space_->has_local_messages() &&
+  const bool may_wait =
+      !options_.busy_poll && (nf_ == nullptr || idle_iterations_ >= options_.idle_spins);
+  if (may_wait && max_wait_ms > 0 && scheduler_->ready() == 0 && !space_->has_local_messages() &&
       posted_size_.load(std::memory_order_acquire) == 0) {
     const uint64_t now = clock_->NowNs();
     const uint64_t next = space_->NextTimerDeadline();
@@ -126,6 +200,7 @@ bool Instance::RunOnce(int max_wait_ms) {
   work += space_->RunTimers();
   work += scheduler_->RunReady();  // resumed work before new work
   work += TakePosted();
+  work += TakePackets();
   // New micro-threads, and those their messages to ourselves make ready, settle in a few
   // rounds; anything left runs next iteration (after the network was polled again).
   for (int round = 0; round < 4; ++round) {
@@ -134,8 +209,15 @@ bool Instance::RunOnce(int max_wait_ms) {
     work += n;
     if (n == 0) break;
   }
+  FlushPackets();
   transport_->Flush();
-  if (work != 0) ++loop_stats_.busy_iterations;
+  if (wait_ms > 0) ++loop_stats_.idle_sleeps;
+  if (work != 0) {
+    ++loop_stats_.busy_iterations;
+    idle_iterations_ = 0;
+  } else if (idle_iterations_ < options_.idle_spins) {
+    ++idle_iterations_;
+  }
   return work != 0;
 }
 
@@ -221,7 +303,19 @@ std::string Instance::StatsJson() const {
          ",\"timer_runs\":" + std::to_string(loop.timer_runs) +
          ",\"timer_skips\":" + std::to_string(loop.timer_skips) +
          ",\"pings_answered\":" + std::to_string(loop.pings_answered) +
-         ",\"unhandled_messages\":" + std::to_string(loop.unhandled_messages) + "}";
+         ",\"unhandled_messages\":" + std::to_string(loop.unhandled_messages) +
+         ",\"idle_sleeps\":" + std::to_string(loop.idle_sleeps) + "}";
+  if (nf_ != nullptr) {
+    const PacketStats& p = packet_stats_;
+    out += ",\"packets\":{\"received\":" + std::to_string(p.received) +
+           ",\"forwarded\":" + std::to_string(p.forwarded) +
+           ",\"dropped\":" + std::to_string(p.dropped) +
+           ",\"consumed\":" + std::to_string(p.consumed) +
+           ",\"aborted\":" + std::to_string(p.aborted) +
+           ",\"in_flight\":" + std::to_string(p.in_flight) +
+           ",\"rx_port\":" + rx_->stats().ToJson() + ",\"tx_port\":" + tx_->stats().ToJson() + "}";
+    out += ",\"nf\":" + nf_->StatsJson();
+  }
   out += ",\"fibers\":{\"in_use\":" + std::to_string(scheduler_->in_flight()) +
          ",\"ready\":" + std::to_string(scheduler_->ready()) +
          ",\"spawned\":" + std::to_string(f.spawned) +

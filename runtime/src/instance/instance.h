@@ -27,6 +27,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -37,6 +38,7 @@
 #include <s6/status.h>
 #include "keyspace/slot_table.h"
 #include "objspace/object_space.h"
+#include "packetio/port.h"
 #include "transport/zmq_transport.h"
 #include "uthread/scheduler.h"
 
@@ -53,6 +55,17 @@ struct LoopStats {
   uint64_t timer_skips = 0;  ///< periods skipped because the previous run had not ended
   uint64_t pings_answered = 0;
   uint64_t unhandled_messages = 0;  ///< control-range messages (no handler yet)
+  uint64_t idle_sleeps = 0;         ///< iterations that waited for input (adaptive polling)
+};
+
+/// Counters of the packet path (NF attached with AttachPacketIo).
+struct PacketStats {
+  uint64_t received = 0;
+  uint64_t forwarded = 0;
+  uint64_t dropped = 0;    ///< Verdict::kDrop
+  uint64_t consumed = 0;   ///< Verdict::kConsumed
+  uint64_t aborted = 0;    ///< the packet's micro-thread ended in an exception (packet freed)
+  uint64_t in_flight = 0;  ///< gauge: packets being processed
 };
 
 class Instance final : public Context {
@@ -69,6 +82,13 @@ class Instance final : public Context {
     objspace::ObjectSpace::Options space;
     /// Longest time RunOnce waits for messages when idle (adaptive polling).
     int idle_poll_ms = 1;
+    /// With packet I/O attached: idle iterations spent polling without waiting before the loop
+    /// starts to wait (adaptive polling, so that co-located processes can share the CPUs).
+    uint32_t idle_spins = 200;
+    /// Never wait (pinned busy polling, for dedicated cores).
+    bool busy_poll = false;
+    /// Most packets taken from the port per iteration.
+    uint32_t rx_burst = 32;
     /// Bound of the cross-thread task queue.
     std::size_t max_posted = 1 << 16;
   };
@@ -110,6 +130,13 @@ class Instance final : public Context {
   /// still going). Returns an id for CancelTimer.
   uint64_t AddTimer(std::chrono::nanoseconds period, std::function<void()> fn) override;
   void CancelTimer(uint64_t id) override;
+  /// Runs `nf` on every packet received from `rx`, each in its own micro-thread; packets it
+  /// forwards leave through `tx` (or `rx` again when null: a bump in the wire). Packets are
+  /// taken only while fewer than max_fibers micro-threads exist (backpressure: they wait in the
+  /// port). nf->Init runs at Start. All borrowed; call before Start.
+  void AttachPacketIo(NetworkFunction* nf, packetio::Port* rx, packetio::Port* tx = nullptr);
+  const PacketStats& packet_stats() const { return packet_stats_; }
+
   /// Runs `fn` once in its own micro-thread, at Start (or now if already started); it may loop
   /// with SleepFor().
   void SetBackgroundTask(std::function<void()> fn);
@@ -134,6 +161,9 @@ class Instance final : public Context {
   };
   void ArmAppTimer(uint64_t id);
   std::size_t TakePosted();
+  std::size_t TakePackets();
+  void ProcessPacket(Packet* pkt);
+  void FlushPackets();
 
   const Options options_;
   std::unique_ptr<SteadyClock> owned_clock_;
@@ -151,6 +181,14 @@ class Instance final : public Context {
   std::atomic<std::size_t> posted_size_{0};
   std::atomic<uint64_t> tasks_posted_{0};  // written by Post() on any thread
   std::atomic<uint64_t> tasks_refused_{0};
+
+  NetworkFunction* nf_ = nullptr;  // not owned
+  packetio::Port* rx_ = nullptr;   // not owned
+  packetio::Port* tx_ = nullptr;   // not owned
+  std::vector<Packet*> rx_batch_;
+  std::vector<Packet*> tx_staged_;  // forwarded this iteration
+  PacketStats packet_stats_;
+  uint32_t idle_iterations_ = 0;
 
   std::unordered_map<uint64_t, std::shared_ptr<AppTimer>> app_timers_;
   uint64_t next_timer_id_ = 1;

@@ -18,6 +18,7 @@
 
 #include "instance/instance.h"
 #include "packet_builder.h"
+#include "packetio/memory_port.h"
 #include "testing/cluster.h"
 
 namespace {
@@ -257,6 +258,40 @@ TEST_F(NatTest, RandomBytesAreCountedNeverCrash) {
   }
   EXPECT_EQ(forwarded_inside_untranslated, 0u);
   EXPECT_GT(nat_->stats().malformed, 1000u);
+}
+
+// The NAT attached to an instance's packet path: frames in through a port, one micro-thread
+// each, translated frames out.
+TEST(NatPacketPathTest, TranslatesThroughTheInstanceLoop) {
+  zmq::context_t ctx;
+  s6::packetio::MemoryPort port("mem", 256);
+  s6::Instance::Options o;
+  o.id = s6::InstanceId{1};
+  o.endpoint = "inproc://s6-nat-packet-path";
+  o.zmq_context = &ctx;
+  s6::Instance inst(o);
+  nat::Nat nf(inst.space(), Config());
+  inst.AttachPacketIo(&nf, &port);
+  ASSERT_TRUE(inst.Start().ok());
+  for (int round = 0; round < 3; ++round) {
+    for (uint32_t i = 0; i < 500; ++i) {
+      const auto f = Build({Ip(10, 2, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)),
+                            kServer, 3000, 443, net::kProtoUdp});
+      ASSERT_TRUE(port.Inject(f));
+    }
+  }
+  for (int i = 0; i < 10000 && inst.packet_stats().forwarded < 1500; ++i) inst.RunOnce(0);
+  const auto out = port.TakeTransmitted();
+  ASSERT_EQ(out.size(), 1500u);
+  for (const auto& f : out) {
+    net::Ipv4Packet p;
+    ASSERT_EQ(net::ParseIpv4(f, true, p), net::ParseError::kOk);
+    EXPECT_EQ(p.src, kPublic);
+    EXPECT_TRUE(net::ChecksumsValid(f, p));
+  }
+  EXPECT_EQ(nf.stats().new_flows, 500u);
+  EXPECT_EQ(nf.stats().translated_out, 1500u);
+  EXPECT_EQ(port.stats().buffers_in_use, 0u);
 }
 
 // Three instances translate flows at the same time; a flow's later packet lands on another

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: packetio/port.h
+//
+// Packet I/O behind one interface: batched receive and transmit on a "port" whose buffers it
+// owns. Backends: MemoryPort (tests, in-process traffic), PcapPort (a capture file in, one
+// out); DPDK devices (memif, pcap, af_packet, ring, null) come next behind the same interface.
+//
+// Theory of operation: Receive hands out up to N packets; each stays valid, and is the
+// caller's to rewrite in place, until it is given back with Transmit (which takes ownership of
+// every packet passed, counting the ones the device had no room for as tx_dropped) or Release.
+// Buffers come from a fixed pool sized at construction, so a port never allocates on the data
+// path and a full pool is backpressure (the input waits or is counted as rx_no_buffer), never
+// an unbounded queue. Frames too short or too long for a buffer are counted and skipped, never
+// truncated silently. Every call belongs to the instance's data-plane thread, except where a
+// backend documents a thread-safe entry (MemoryPort::Inject/TakeTransmitted for tests).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include <s6/nf.h>
+
+namespace s6::packetio {
+
+struct PortStats {
+  uint64_t rx_packets = 0;
+  uint64_t rx_bytes = 0;
+  uint64_t rx_no_buffer = 0;  ///< frames that could not be taken: the buffer pool was empty
+  uint64_t rx_invalid = 0;    ///< frames of a size no buffer can hold (empty or too long)
+  uint64_t tx_packets = 0;
+  uint64_t tx_bytes = 0;
+  uint64_t tx_dropped = 0;      ///< packets the device had no room for
+  uint64_t buffers_in_use = 0;  ///< gauge
+
+  std::string ToJson() const;
+};
+
+class Port {
+ public:
+  virtual ~Port() = default;
+  virtual const std::string& name() const = 0;
+  /// Fills `out` with up to out.size() received packets; returns how many. Never blocks.
+  virtual std::size_t Receive(std::span<Packet*> out) = 0;
+  /// Sends `pkts`, taking ownership of all of them; returns how many were accepted.
+  virtual std::size_t Transmit(std::span<Packet* const> pkts) = 0;
+  /// Gives a received packet back without sending it.
+  virtual void Release(Packet* pkt) = 0;
+  virtual PortStats stats() const = 0;
+};
+
+inline std::string PortStats::ToJson() const {
+  return "{\"rx_packets\":" + std::to_string(rx_packets) +
+         ",\"rx_bytes\":" + std::to_string(rx_bytes) +
+         ",\"rx_no_buffer\":" + std::to_string(rx_no_buffer) +
+         ",\"rx_invalid\":" + std::to_string(rx_invalid) +
+         ",\"tx_packets\":" + std::to_string(tx_packets) +
+         ",\"tx_bytes\":" + std::to_string(tx_bytes) +
+         ",\"tx_dropped\":" + std::to_string(tx_dropped) +
+         ",\"buffers_in_use\":" + std::to_string(buffers_in_use) + "}";
+}
+
+}  // namespace s6::packetio
