@@ -14,6 +14,8 @@ PACKAGES=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # runtime (micro-threads, transport, packet I/O)
   libboost-context-dev libzmq3-dev cppzmq-dev libpcap-dev
+  # packet I/O: DPDK 22.11 (memif, pcap, af_packet, ring, null PMDs; dpdk-testpmd)
+  libdpdk-dev dpdk
   # NAT reference and network tests (namespaces, Linux masquerade)
   iproute2 nftables ethtool
 )

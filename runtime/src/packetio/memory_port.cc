@@ -69,6 +69,14 @@ void MemoryPort::Release(Packet* pkt) {
   pool_.Put(pkt);
 }
 
+Packet* MemoryPort::Allocate(uint32_t len) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (len > pool_.buffer_bytes()) return nullptr;
+  Packet* p = pool_.Get();
+  if (p != nullptr) p->len = len;
+  return p;
+}
+
 PortStats MemoryPort::stats() const {
   std::lock_guard<std::mutex> l(mu_);
   PortStats s = stats_;

@@ -37,6 +37,7 @@ class MemoryPort final : public Port {
   std::size_t Receive(std::span<Packet*> out) override;
   std::size_t Transmit(std::span<Packet* const> pkts) override;
   void Release(Packet* pkt) override;
+  Packet* Allocate(uint32_t len) override;
   PortStats stats() const override;
 
  private:

@@ -94,6 +94,16 @@ std::size_t PcapPort::Transmit(std::span<Packet* const> pkts) {
 
 void PcapPort::Release(Packet* pkt) { pool_.Put(pkt); }
 
+Packet* PcapPort::Allocate(uint32_t len) {
+  if (len > pool_.buffer_bytes()) return nullptr;
+  Packet* p = pool_.Get();
+  if (p != nullptr) {
+    p->len = len;
+    p->ethernet = ethernet_;
+  }
+  return p;
+}
+
 PortStats PcapPort::stats() const {
   PortStats s = stats_;
   s.buffers_in_use = pool_.in_use();

@@ -45,8 +45,12 @@ class Port {
   virtual std::size_t Receive(std::span<Packet*> out) = 0;
   /// Sends `pkts`, taking ownership of all of them; returns how many were accepted.
   virtual std::size_t Transmit(std::span<Packet* const> pkts) = 0;
-  /// Gives a received packet back without sending it.
+  /// Gives a received (or allocated) packet back without sending it.
   virtual void Release(Packet* pkt) = 0;
+  /// A buffer of `len` bytes from the port's pool for a packet that originates here (traffic
+  /// generators, replies), to be filled and passed to Transmit or Release; nullptr when the
+  /// pool is empty or `len` does not fit a buffer.
+  virtual Packet* Allocate(uint32_t len) = 0;
   virtual PortStats stats() const = 0;
 };
 
