@@ -145,7 +145,8 @@ uint16_t Nat::AllocatePort(uint32_t public_ip, uint64_t flow_hash) {
 
 s6::Verdict Nat::Process(s6::Packet& pkt, s6::Context& ctx) {
   Ipv4Packet p;
-  switch (s6::net::ParseIpv4(pkt.bytes(), pkt.ethernet, p)) {
+  const s6::net::ParseError err = s6::net::ParseIpv4(pkt.bytes(), pkt.ethernet, p);
+  switch (err) {
     case s6::net::ParseError::kOk:
       break;
     case s6::net::ParseError::kNotIpv4:
@@ -154,20 +155,11 @@ s6::Verdict Nat::Process(s6::Packet& pkt, s6::Context& ctx) {
     case s6::net::ParseError::kFragment:
       ++stats_.fragments;
       return Verdict::kDrop;
-    case s6::net::ParseError::kTruncated:
-      ++stats_.truncated;
-      ++stats_.malformed;
-      return Verdict::kDrop;
-    case s6::net::ParseError::kBadHeader:
-      ++stats_.bad_header;
-      ++stats_.malformed;
-      return Verdict::kDrop;
-    case s6::net::ParseError::kBadChecksum:
-      ++stats_.bad_ip_checksum;
-      ++stats_.malformed;
-      return Verdict::kDrop;
-    case s6::net::ParseError::kShortL4:
-      ++stats_.short_l4;
+    default:  // malformed: counted by reason
+      ++(err == s6::net::ParseError::kTruncated     ? stats_.truncated
+         : err == s6::net::ParseError::kBadHeader   ? stats_.bad_header
+         : err == s6::net::ParseError::kBadChecksum ? stats_.bad_ip_checksum
+                                                    : stats_.short_l4);
       ++stats_.malformed;
       return Verdict::kDrop;
   }
