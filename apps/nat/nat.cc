@@ -45,6 +45,50 @@ s6::StatusOr<Cidr> ParseCidr(std::string_view s) {
   return c;
 }
 
+s6::StatusOr<NatConfig> ParseNatArgs(const std::vector<std::string>& args) {
+  NatConfig config;
+  bool inside_given = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (i + 1 >= args.size()) return s6::InvalidArgumentError(a + " needs a value");
+    const std::string& v = args[++i];
+    if (a == "--public-ip") {
+      uint32_t ip = 0;
+      if (!s6::net::ParseIpv4Address(v, ip)) {
+        return s6::InvalidArgumentError("bad --public-ip '" + v + "'");
+      }
+      config.public_ips.push_back(ip);
+    } else if (a == "--inside") {
+      S6_ASSIGN_OR_RETURN(Cidr c, ParseCidr(v));
+      if (!inside_given) config.inside.clear();
+      inside_given = true;
+      config.inside.push_back(c);
+    } else if (a == "--port-range") {
+      const std::size_t dash = v.find('-');
+      unsigned lo = 0;
+      unsigned hi = 0;
+      const bool ok =
+          dash != std::string::npos &&
+          std::from_chars(v.data(), v.data() + dash, lo).ec == std::errc() &&
+          std::from_chars(v.data() + dash + 1, v.data() + v.size(), hi).ec == std::errc() &&
+          lo >= 1 && hi <= 65535 && lo <= hi;
+      if (!ok) return s6::InvalidArgumentError("bad --port-range '" + v + "' (want LO-HI)");
+      config.port_lo = static_cast<uint16_t>(lo);
+      config.port_hi = static_cast<uint16_t>(hi);
+    } else if (a == "--shards") {
+      unsigned n = 0;
+      if (std::from_chars(v.data(), v.data() + v.size(), n).ec != std::errc() || n > 65535) {
+        return s6::InvalidArgumentError("bad --shards '" + v + "'");
+      }
+      config.shards = static_cast<uint16_t>(n);
+    } else {
+      return s6::InvalidArgumentError("unknown NAT option '" + a + "'");
+    }
+  }
+  S6_RETURN_IF_ERROR(config.Validate());
+  return config;
+}
+
 void RewriteEndpoint(std::span<uint8_t> frame, const Ipv4Packet& p, bool source, uint32_t new_ip,
                      uint16_t new_port) {
   uint8_t* ip = frame.data() + p.l3;

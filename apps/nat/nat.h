@@ -65,6 +65,11 @@ struct NatConfig {
 /// Parses "a.b.c.d/len" (or a bare address, /32).
 s6::StatusOr<Cidr> ParseCidr(std::string_view s);
 
+/// The NAT's command-line options: --public-ip A.B.C.D (repeatable, at least one),
+/// --inside CIDR (repeatable; replaces the RFC 1918 default), --port-range LO-HI, --shards N.
+/// Returns a validated configuration or the first problem.
+s6::StatusOr<NatConfig> ParseNatArgs(const std::vector<std::string>& args);
+
 /// Per-instance counters of the NAT.
 struct NatStats {
   std::atomic<uint64_t> translated_out{0};

@@ -67,56 +67,30 @@ int main(int argc, char** argv) {
   std::string in_path;
   std::string out_path;
   std::string stats_path;
-  nat::NatConfig config;
-  bool inside_given = false;
+  std::vector<std::string> nat_args;  // the NAT's own options (ParseNatArgs)
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
-    auto value = [&](std::string& v) {
-      if (i + 1 >= argc) return false;
-      v = argv[++i];
-      return true;
-    };
-    std::string v;
     if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
-    } else if (a == "--pcap-in") {
-      if (!value(in_path)) return Usage("--pcap-in needs a file");
+    }
+    if (i + 1 >= argc) return Usage(std::string(a) + " needs a value");
+    const std::string v = argv[++i];
+    if (a == "--pcap-in") {
+      in_path = v;
     } else if (a == "--pcap-out") {
-      if (!value(out_path)) return Usage("--pcap-out needs a file");
+      out_path = v;
     } else if (a == "--stats-json") {
-      if (!value(stats_path)) return Usage("--stats-json needs a file");
-    } else if (a == "--public-ip") {
-      uint32_t ip = 0;
-      if (!value(v) || !s6::net::ParseIpv4Address(v, ip))
-        return Usage("bad --public-ip '" + v + "'");
-      config.public_ips.push_back(ip);
-    } else if (a == "--inside") {
-      if (!value(v)) return Usage("--inside needs a CIDR");
-      auto c = nat::ParseCidr(v);
-      if (!c.ok()) return Usage(c.status().message());
-      if (!inside_given) config.inside.clear();
-      inside_given = true;
-      config.inside.push_back(*c);
-    } else if (a == "--port-range") {
-      unsigned lo = 0;
-      unsigned hi = 0;
-      if (!value(v) || std::sscanf(v.c_str(), "%u-%u", &lo, &hi) != 2 || lo == 0 || hi > 65535 ||
-          lo > hi) {
-        return Usage("bad --port-range '" + v + "' (want LO-HI within 1-65535)");
-      }
-      config.port_lo = static_cast<uint16_t>(lo);
-      config.port_hi = static_cast<uint16_t>(hi);
-    } else if (a == "--shards") {
-      unsigned n = 0;
-      if (!value(v) || std::sscanf(v.c_str(), "%u", &n) != 1) return Usage("bad --shards");
-      config.shards = static_cast<uint16_t>(n);
+      stats_path = v;
     } else {
-      return Usage("unknown argument '" + std::string(a) + "'");
+      nat_args.emplace_back(a);
+      nat_args.push_back(v);
     }
   }
   if (in_path.empty() || out_path.empty()) return Usage("--pcap-in and --pcap-out are required");
-  if (const s6::Status st = config.Validate(); !st.ok()) return Usage(st.message());
+  const s6::StatusOr<nat::NatConfig> parsed = nat::ParseNatArgs(nat_args);
+  if (!parsed.ok()) return Usage(parsed.status().message());
+  const nat::NatConfig& config = *parsed;
 
   char err[PCAP_ERRBUF_SIZE] = {};
   std::unique_ptr<pcap_t, void (*)(pcap_t*)> in(pcap_open_offline(in_path.c_str(), err),

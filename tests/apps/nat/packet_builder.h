@@ -17,7 +17,7 @@ struct Spec {
   uint8_t proto = s6::net::kProtoTcp;
   uint8_t tcp_flags = s6::net::kTcpAck;
   uint8_t icmp_type = s6::net::kIcmpEchoRequest;
-  std::vector<uint8_t> payload = {'h', 'e', 'l', 'l', 'o'};
+  std::vector<uint8_t> payload = std::vector<uint8_t>(5, 'x');
   bool udp_zero_checksum = false;
 };
 
