@@ -253,6 +253,8 @@ int main(int argc, char** argv) {
       ",\"lost\":" + std::to_string(tracker.lost()) +
       ",\"reordered\":" + std::to_string(total.reordered) +
       ",\"foreign\":" + std::to_string(total.foreign) +
+      ",\"mapping_changes\":" + std::to_string(total.mapping_changes) +
+      ",\"shared_endpoints\":" + std::to_string(total.shared_endpoints) +
       ",\"throughput_pps\":" + std::to_string(static_cast<double>(total.received) / duration) +
       ",\"latency_us\":" + LatencyJson(total.latency) +
       ",\"instances\":" + std::to_string(ports.size()) +

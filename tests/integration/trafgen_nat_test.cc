@@ -126,6 +126,9 @@ TEST(TrafgenNatTest, TwoInstancesLoseNoPacketAndTranslateEveryFlow) {
   EXPECT_EQ(Field(summary, "received"), Field(summary, "sent")) << summary;
   EXPECT_EQ(Field(summary, "foreign"), 0) << summary;
   EXPECT_GT(Field(summary, "missteered"), 0) << summary;
+  // NAT state check at the receiver: each flow kept one public endpoint, none was shared.
+  EXPECT_EQ(Field(summary, "mapping_changes"), 0) << summary;
+  EXPECT_EQ(Field(summary, "shared_endpoints"), 0) << summary;
   long long translated = 0;
   for (int i = 1; i <= 2; ++i) {
     const std::string s = ReadFile(dir + "/" + std::to_string(i) + ".json");

@@ -221,6 +221,20 @@ void Tracker::OnReceived(uint32_t instance, const uint8_t* frame, uint32_t len, 
   } else {
     next = probe.seq + 1;
   }
+  // The flow's source endpoint as it came back (after any translation) must stay the same for
+  // the flow's life and belong to no other flow.
+  net::Ipv4Packet p;
+  if (net::ParseIpv4({frame, len}, true, p) == net::ParseError::kOk) {
+    const uint64_t endpoint = (uint64_t{p.src} << 16) | p.sport;
+    auto [it, fresh] = endpoint_of_.emplace(probe.flow, endpoint);
+    if (fresh) {
+      auto [owner, first] = flow_at_.emplace(endpoint, probe.flow);
+      if (!first && owner->second != probe.flow) ++total_.shared_endpoints;
+    } else if (it->second != endpoint) {
+      ++total_.mapping_changes;
+      it->second = endpoint;
+    }
+  }
 }
 
 std::unordered_map<uint32_t, IntervalStats> Tracker::TakeInterval() {

@@ -134,6 +134,10 @@ struct IntervalStats {
   uint64_t received = 0;
   uint64_t reordered = 0;
   uint64_t foreign = 0;  ///< received frames without a probe of ours
+  /// State check (translating NFs): flows whose returned source endpoint changed mid-flow, and
+  /// flows that came back with a source endpoint another flow had already (run totals only).
+  uint64_t mapping_changes = 0;
+  uint64_t shared_endpoints = 0;
   uint64_t bytes_received = 0;
   LatencyHistogram latency;
 };
@@ -152,7 +156,9 @@ class Tracker {
  private:
   std::unordered_map<uint32_t, IntervalStats> interval_;
   IntervalStats total_;
-  std::unordered_map<uint32_t, uint32_t> next_seq_;  // flow -> highest sequence seen + 1
+  std::unordered_map<uint32_t, uint32_t> next_seq_;     // flow -> highest sequence seen + 1
+  std::unordered_map<uint32_t, uint64_t> endpoint_of_;  // flow -> (src ip, src port) seen
+  std::unordered_map<uint64_t, uint32_t> flow_at_;      // (src ip, src port) -> flow
 };
 
 }  // namespace s6::trafgen

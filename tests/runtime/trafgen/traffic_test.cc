@@ -179,6 +179,21 @@ TEST(TrackerTest, CountsLatencyReorderingAndForeignFrames) {
   EXPECT_EQ(t.lost(), 1u);
   EXPECT_GE(t.total().latency.max(), 1500u);  // the swapped one waited a slot longer
   EXPECT_TRUE(t.TakeInterval().empty());
+  EXPECT_EQ(t.total().mapping_changes, 0u);
+  EXPECT_EQ(t.total().shared_endpoints, 0u);
+
+  // A frame of the same flow coming back from another source port is a mapping change; a
+  // different flow arriving with an endpoint already seen shares it.
+  std::vector<uint8_t> changed = frames[0];
+  net::Store16(changed.data() + 34, 9999);  // source port
+  t.OnReceived(1, changed.data(), c.frame_bytes, 10000);
+  EXPECT_EQ(t.total().mapping_changes, 1u);
+  std::vector<uint8_t> other = frames[5];
+  Probe pr;
+  ASSERT_TRUE(ReadProbe(other.data(), c.frame_bytes, pr));
+  net::Store32(other.data() + 34 + 20 + 4, pr.flow + 1000);  // a different flow id, same endpoint
+  t.OnReceived(1, other.data(), c.frame_bytes, 10000);
+  EXPECT_EQ(t.total().shared_endpoints, 1u);
 }
 
 }  // namespace
