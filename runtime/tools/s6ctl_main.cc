@@ -330,12 +330,15 @@ int Run(const RunArgs& a) {
       ",\"state_lost\":" + std::to_string(state_lost) + ",\"errors\":" + errs +
       ",\"reordered\":" + std::to_string(std::max(0LL, Field(tgj, "reordered"))) +
       ",\"missteered\":" + std::to_string(std::max(0LL, Field(tgj, "missteered"))) +
+      // Packets the links refused (backpressure: an instance's ring was full): they never
+      // entered the network, so they are neither in `sent` nor `lost`.
+      ",\"link_refused\":" + std::to_string(std::max(0LL, Field(tgj, "tx_dropped"))) +
       ",\"instance_stats\":" + nf_stats + ",\"config\":" + Object(tgj, "config") +
       ",\"workdir\":" + JsonString(workdir) + "}";
   std::printf(
-      "\nsummary: sent %lld, received %lld, lost %lld, state_lost %lld, %s pkt/s, "
-      "latency_us %s, errors %zu\n",
-      sent, received, Field(tgj, "lost"), state_lost, tput.c_str(),
+      "\nsummary: sent %lld, received %lld, lost %lld, state_lost %lld, refused at the links "
+      "%lld, %s pkt/s, latency_us %s, errors %zu\n",
+      sent, received, Field(tgj, "lost"), state_lost, Field(tgj, "tx_dropped"), tput.c_str(),
       Object(tgj, "latency_us").c_str(), errors.size());
   for (const std::string& e : errors) std::printf("  error: %s\n", e.c_str());
   if (!a.summary_json.empty()) std::ofstream(a.summary_json) << summary << "\n";
