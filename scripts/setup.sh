@@ -15,7 +15,7 @@ PACKAGES=(
   # runtime (micro-threads, transport, packet I/O)
   libboost-context-dev libzmq3-dev cppzmq-dev libpcap-dev
   # packet I/O: DPDK 22.11 (memif, pcap, af_packet, ring, null PMDs; dpdk-testpmd)
-  libdpdk-dev dpdk
+  libdpdk-dev dpdk dpdk-dev
   # NAT reference and network tests (namespaces, Linux masquerade)
   iproute2 nftables ethtool
 )

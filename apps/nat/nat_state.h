@@ -44,6 +44,10 @@ class PortPool : public s6::MultiWriter {
     const uint32_t first = uint32_t{lo} + shard;
     if (first > hi) return 0;
     const uint32_t count = (uint32_t{hi} - first) / shards + 1;
+    if (in_use_ >= count) {  // full: answer at once instead of scanning the shard
+      ++exhausted_;
+      return 0;
+    }
     for (uint32_t i = 0; i < count; ++i) {
       const uint32_t idx = (cursor_ + i) % count;
       const uint32_t port = first + idx * shards;

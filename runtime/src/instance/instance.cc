@@ -195,7 +195,17 @@ bool Instance::RunOnce(int max_wait_ms) {
       wait_ms = static_cast<int>(std::min<uint64_t>(until_ms, static_cast<uint64_t>(max_wait_ms)));
     }
   }
-  std::size_t work = transport_->Poll(*router_, wait_ms);
+  // Receiving from the network costs system calls (even when nothing is there); while packets
+  // keep the loop busy, the transport is polled at most every transport_poll_interval.
+  std::size_t work = 0;
+  // Real time, not the instance clock: this paces system calls (a manual test clock would
+  // otherwise starve the transport).
+  const uint64_t now_ns = poll_clock_.NowNs();
+  if (wait_ms > 0 || now_ns - last_transport_poll_ns_ >= options_.transport_poll_interval_ns ||
+      now_ns < last_transport_poll_ns_) {
+    work += transport_->Poll(*router_, wait_ms);
+    last_transport_poll_ns_ = now_ns;
+  }
   work += space_->PumpLocal();
   work += space_->RunTimers();
   work += scheduler_->RunReady();  // resumed work before new work

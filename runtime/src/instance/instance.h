@@ -89,6 +89,9 @@ class Instance final : public Context {
     bool busy_poll = false;
     /// Most packets taken from the port per iteration.
     uint32_t rx_burst = 32;
+    /// While the loop is busy, the longest time between two receives from the transport (a
+    /// receive costs system calls even when nothing arrived). Idle loops always poll.
+    uint64_t transport_poll_interval_ns = 20'000;
     /// Bound of the cross-thread task queue.
     std::size_t max_posted = 1 << 16;
   };
@@ -189,6 +192,8 @@ class Instance final : public Context {
   std::vector<Packet*> tx_staged_;  // forwarded this iteration
   PacketStats packet_stats_;
   uint32_t idle_iterations_ = 0;
+  SteadyClock poll_clock_;
+  uint64_t last_transport_poll_ns_ = 0;
 
   std::unordered_map<uint64_t, std::shared_ptr<AppTimer>> app_timers_;
   uint64_t next_timer_id_ = 1;

@@ -244,8 +244,7 @@ void ObjectSpace::HandleMessage(InstanceId /*from*/, uint16_t type,
 
 ObjectSpaceStats ObjectSpace::stats() const {
   ObjectSpaceStats s = stats_;
-  s.sw_held = 0;
-  for (const auto& [k, e] : held_) s.sw_held += e->state == SwEntry::State::kHeld ? 1 : 0;
+  s.sw_held = held_count_;
   s.sw_homed = directory_.size();
   s.mw_homed = mw_homed_.size();
   s.pending = pending_.size();
@@ -301,6 +300,7 @@ SwAcquireResult ObjectSpace::SwAcquire(uint64_t map, std::span<const uint8_t> ke
         directory_.emplace(k, DirEntry{self_, 0});
         SwEntry& ne = AddEntry(k, mi, 0);
         ne.state = SwEntry::State::kHeld;
+        ++held_count_;
         ne.object = mi.ops->create();
         ne.refs = 1;
         ne.last_used_ns = Now();
@@ -367,6 +367,7 @@ void ObjectSpace::Park(SwEntry& e, Waiter& w, bool retry_list) {
 void ObjectSpace::Arrive(SwEntry& e, void* object, bool created) {
   e.object = object;
   e.state = SwEntry::State::kHeld;
+  ++held_count_;
   e.last_used_ns = Now();
   if (e.idle_timeout_ns == 0) e.idle_timeout_ns = e.map->default_idle_ns;
   const Waiter* first = e.arrival.empty() ? nullptr : e.arrival.front();
@@ -435,6 +436,7 @@ void ObjectSpace::Detach(SwEntry& e) {
   S6_CHECK(it != held_.end() && it->second.get() == &e);
   std::unique_ptr<SwEntry> owned = std::move(it->second);
   held_.erase(it);
+  if (e.state == SwEntry::State::kHeld) --held_count_;
   e.detached = true;
   e.removed = true;
   e.attention = true;
@@ -450,7 +452,10 @@ void ObjectSpace::DestroyEntry(SwEntry* e) noexcept {
     return;
   }
   auto it = held_.find(e->key);
-  if (it != held_.end() && it->second.get() == e) held_.erase(it);
+  if (it != held_.end() && it->second.get() == e) {
+    if (e->state == SwEntry::State::kHeld) --held_count_;
+    held_.erase(it);
+  }
 }
 
 void ObjectSpace::SwIdle(internal::SwHold* hold) noexcept {

@@ -320,6 +320,7 @@ class ObjectSpace final : public Space {
   };
   std::deque<Deadline> deadlines_;
   ByteBuffer scratch_;
+  uint64_t held_count_ = 0;  // entries of held_ in State::kHeld (the sw_held gauge)
   uint64_t next_req_ = 1;
   uint64_t next_wait_id_ = 2;
   mutable ObjectSpaceStats stats_;
