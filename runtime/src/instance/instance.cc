@@ -133,9 +133,10 @@ std::size_t Instance::TakePackets() {
   const std::size_t want = std::min<std::size_t>(room, rx_batch_.size());
   if (want == 0) return 0;
   const std::size_t got = rx_->Receive(std::span<Packet*>(rx_batch_.data(), want));
+  const uint64_t now = got != 0 ? clock_->NowNs() : 0;  // one clock read per burst
   for (std::size_t i = 0; i < got; ++i) {
     Packet* pkt = rx_batch_[i];
-    pkt->rx_ns = clock_->NowNs();
+    pkt->rx_ns = now;
     // Cannot fail: `room` micro-threads are free.
     S6_CHECK(scheduler_->TrySpawn([this, pkt] { ProcessPacket(pkt); }));
   }
@@ -206,6 +207,7 @@ bool Instance::RunOnce(int max_wait_ms) {
     work += transport_->Poll(*router_, wait_ms);
     last_transport_poll_ns_ = now_ns;
   }
+  space_->SetLoopTime(clock_->NowNs());  // after any wait: what runs below sees this time
   work += space_->PumpLocal();
   work += space_->RunTimers();
   work += scheduler_->RunReady();  // resumed work before new work

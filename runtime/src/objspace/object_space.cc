@@ -281,7 +281,7 @@ SwAcquireResult ObjectSpace::SwAcquire(uint64_t map, std::span<const uint8_t> ke
     if (SwEntry* e = FindHeld(k)) {
       if (e->state == SwEntry::State::kHeld && !e->recall_pending && !e->expiring) {
         ++e->refs;
-        if (e->idle_timeout_ns != 0) e->last_used_ns = Now();  // the clock only if it matters
+        if (e->idle_timeout_ns != 0) e->last_used_ns = CoarseNow();
         ++stats_.sw_local_hits;
         return {e, false};
       }

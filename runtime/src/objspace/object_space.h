@@ -142,6 +142,9 @@ class ObjectSpace final : public Space {
   uint64_t SchemaHash() const;
   /// Freezes registration (after this RegisterMap is a checked error).
   void Seal() { sealed_ = true; }
+  /// The time at the start of the current loop iteration: what idle-expiry bookkeeping on the
+  /// hot path reads instead of the clock (its precision is one iteration).
+  void SetLoopTime(uint64_t now_ns) { loop_now_ns_ = now_ns; }
   /// Processes messages this instance sent to itself. Returns how many.
   std::size_t PumpLocal();
   /// Runs due timers (timeouts, expiry). Returns how many ran.
@@ -246,6 +249,7 @@ class ObjectSpace final : public Space {
   const MapInfo& MapOrDie(uint64_t id) const;
   InstanceId HomeOf(const ObjectKey& k) const;
   uint64_t Now() const { return clock_.NowNs(); }
+  uint64_t CoarseNow() const { return loop_now_ns_ != 0 ? loop_now_ns_ : clock_.NowNs(); }
   void RequireFiber(const char* what) const;
   void Send(InstanceId to, ObjectMessageType type, const ObjectMessage& m);
   bool ForwardIfNotHome(ObjectMessageType type, ObjectMessage m, const ObjectKey& k);
@@ -320,7 +324,8 @@ class ObjectSpace final : public Space {
   };
   std::deque<Deadline> deadlines_;
   ByteBuffer scratch_;
-  uint64_t held_count_ = 0;  // entries of held_ in State::kHeld (the sw_held gauge)
+  uint64_t held_count_ = 0;   // entries of held_ in State::kHeld (the sw_held gauge)
+  uint64_t loop_now_ns_ = 0;  // SetLoopTime
   uint64_t next_req_ = 1;
   uint64_t next_wait_id_ = 2;
   mutable ObjectSpaceStats stats_;
