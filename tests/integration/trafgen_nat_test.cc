@@ -19,51 +19,16 @@
 #include <thread>
 #include <vector>
 
+#include "util/process.h"
+
 namespace {
 
 using namespace std::chrono_literals;
 
-pid_t Launch(const std::vector<std::string>& args, const std::string& log) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    if (!log.empty()) {
-      (void)std::freopen(log.c_str(), "w", stdout);
-      (void)std::freopen(log.c_str(), "a", stderr);
-    }
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-// The integer value of "key": N in a flat JSON text (first occurrence), or -1.
-long long Field(const std::string& json, const std::string& key) {
-  std::smatch m;
-  if (std::regex_search(json, m, std::regex("\"" + key + "\":([0-9]+)"))) return std::stoll(m[1]);
-  return -1;
-}
-
-int WaitExit(pid_t pid, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) return status;
-    std::this_thread::sleep_for(10ms);
-  }
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, &status, 0);
-  return -1;
-}
+using s6test::JsonField;
+using s6test::Launch;
+using s6test::ReadFile;
+using s6test::WaitExit;
 
 TEST(TrafgenNatTest, TwoInstancesLoseNoPacketAndTranslateEveryFlow) {
   const std::string dir = "/tmp/s6-e2e-" + std::to_string(::getpid());
@@ -121,23 +86,23 @@ TEST(TrafgenNatTest, TwoInstancesLoseNoPacketAndTranslateEveryFlow) {
   }
   const std::string summary = ReadFile(dir + "/summary.json");
   ASSERT_FALSE(summary.empty());
-  EXPECT_GT(Field(summary, "sent"), 7000) << summary;
-  EXPECT_EQ(Field(summary, "lost"), 0) << summary;
-  EXPECT_EQ(Field(summary, "received"), Field(summary, "sent")) << summary;
-  EXPECT_EQ(Field(summary, "foreign"), 0) << summary;
-  EXPECT_GT(Field(summary, "missteered"), 0) << summary;
+  EXPECT_GT(JsonField(summary, "sent"), 7000) << summary;
+  EXPECT_EQ(JsonField(summary, "lost"), 0) << summary;
+  EXPECT_EQ(JsonField(summary, "received"), JsonField(summary, "sent")) << summary;
+  EXPECT_EQ(JsonField(summary, "foreign"), 0) << summary;
+  EXPECT_GT(JsonField(summary, "missteered"), 0) << summary;
   // NAT state check at the receiver: each flow kept one public endpoint, none was shared.
-  EXPECT_EQ(Field(summary, "mapping_changes"), 0) << summary;
-  EXPECT_EQ(Field(summary, "shared_endpoints"), 0) << summary;
+  EXPECT_EQ(JsonField(summary, "mapping_changes"), 0) << summary;
+  EXPECT_EQ(JsonField(summary, "shared_endpoints"), 0) << summary;
   long long translated = 0;
   for (int i = 1; i <= 2; ++i) {
     const std::string s = ReadFile(dir + "/" + std::to_string(i) + ".json");
-    EXPECT_EQ(Field(s, "exhausted"), 0) << s;
-    EXPECT_EQ(Field(s, "no_mapping"), 0) << s;
-    EXPECT_EQ(Field(s, "aborted"), 0) << s;
-    translated += Field(s, "translated_out");
+    EXPECT_EQ(JsonField(s, "exhausted"), 0) << s;
+    EXPECT_EQ(JsonField(s, "no_mapping"), 0) << s;
+    EXPECT_EQ(JsonField(s, "aborted"), 0) << s;
+    translated += JsonField(s, "translated_out");
   }
-  EXPECT_EQ(translated, Field(summary, "received"));
+  EXPECT_EQ(translated, JsonField(summary, "received"));
   EXPECT_GT(ReadFile(dir + "/intervals.csv").size(), 100u);
   std::filesystem::remove_all(dir);
 }

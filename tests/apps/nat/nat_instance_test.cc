@@ -25,6 +25,7 @@
 
 #include "packet_builder.h"
 #include "packetio/dpdk_port.h"
+#include "util/process.h"
 
 namespace {
 
@@ -38,18 +39,6 @@ using s6::packetio::DpdkPort;
 
 const uint32_t kPublic = Ip(203, 0, 113, 50);
 const uint32_t kServer = Ip(198, 51, 100, 80);
-
-pid_t Launch(const std::vector<std::string>& args) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
 
 void SendFrames(DpdkPort& port, const std::vector<std::vector<uint8_t>>& frames) {
   for (const auto& f : frames) {
@@ -81,12 +70,8 @@ std::vector<std::vector<uint8_t>> ReceiveFrames(DpdkPort& port, std::size_t want
   return got;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using s6test::Launch;
+using s6test::ReadFile;
 
 TEST(NatInstanceTest, TwoProcessesShareFlowsOverMemifAndZeroMq) {
   const std::string tag = std::to_string(::getpid());
