@@ -139,6 +139,12 @@ const ObjectSpace::MapInfo* ObjectSpace::FindMap(uint64_t id) const {
   return it == maps_.end() ? nullptr : &it->second;
 }
 
+const ObjectSpace::MapInfo* ObjectSpace::KnownMap(uint64_t id) {
+  const MapInfo* mi = FindMap(id);
+  if (mi == nullptr) ++stats_.unknown_map;  // a message for a map this binary doesn't have
+  return mi;
+}
+
 const ObjectSpace::MapInfo& ObjectSpace::MapOrDie(uint64_t id) const {
   const MapInfo* mi = FindMap(id);
   S6_CHECK(mi != nullptr) << "map id " << id << " is not registered with this instance";
@@ -585,11 +591,8 @@ std::size_t ObjectSpace::ExpireRequests(uint64_t now) {
 }
 
 void ObjectSpace::OnSwGrant(const ObjectMessage& m) {
-  const MapInfo* mi = FindMap(m.map);
-  if (mi == nullptr) {
-    ++stats_.unknown_map;
-    return;
-  }
+  const MapInfo* mi = KnownMap(m.map);
+  if (mi == nullptr) return;
   const ObjectKey k = MakeKey(m.map, m.key);
   SwEntry* e = FindHeld(k);
   const auto result = static_cast<GrantResult>(m.code);
@@ -617,11 +620,8 @@ void ObjectSpace::OnSwGrant(const ObjectMessage& m) {
 }
 
 void ObjectSpace::OnSwTransfer(const ObjectMessage& m) {
-  const MapInfo* mi = FindMap(m.map);
-  if (mi == nullptr) {
-    ++stats_.unknown_map;
-    return;
-  }
+  const MapInfo* mi = KnownMap(m.map);
+  if (mi == nullptr) return;
   const ObjectKey k = MakeKey(m.map, m.key);
   SwEntry* e = FindHeld(k);
   if (m.code == kTransferHasObject) {
@@ -711,10 +711,7 @@ void ObjectSpace::OnSwRecall(const ObjectMessage& m) {
 // SingleWriter: home side
 
 void ObjectSpace::OnSwAcquire(const ObjectMessage& m) {
-  if (FindMap(m.map) == nullptr) {
-    ++stats_.unknown_map;
-    return;
-  }
+  if (KnownMap(m.map) == nullptr) return;
   if (m.code != static_cast<uint8_t>(AcquireMode::kGetOrCreate) &&
       m.code != static_cast<uint8_t>(AcquireMode::kLookup)) {
     ++stats_.malformed;
@@ -755,10 +752,7 @@ void ObjectSpace::OnSwAcquire(const ObjectMessage& m) {
 }
 
 void ObjectSpace::OnSwRemove(const ObjectMessage& m) {
-  if (FindMap(m.map) == nullptr) {
-    ++stats_.unknown_map;
-    return;
-  }
+  if (KnownMap(m.map) == nullptr) return;
   const ObjectKey k = MakeKey(m.map, m.key);
   if (ForwardIfNotHome(ObjectMessageType::kSwRemove, m, k)) return;
   auto d = directory_.find(k);

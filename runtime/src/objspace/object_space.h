@@ -247,6 +247,8 @@ class ObjectSpace final : public Space {
   ObjectKey MakeKey(uint64_t map, std::span<const uint8_t> key) const;
   const MapInfo* FindMap(uint64_t id) const;
   const MapInfo& MapOrDie(uint64_t id) const;
+  /// FindMap for incoming messages: counts unknown maps.
+  const MapInfo* KnownMap(uint64_t id);
   InstanceId HomeOf(const ObjectKey& k) const;
   uint64_t Now() const { return clock_.NowNs(); }
   uint64_t CoarseNow() const { return loop_now_ns_ != 0 ? loop_now_ns_ : clock_.NowNs(); }
