@@ -9,7 +9,10 @@
 // HashBytes(key, seed = map id) picks its slot and the slot table its home instance.
 //
 // *SingleWriter objects* live at exactly one *holder*. The home keeps a directory
-// key -> holder. Acquiring an object that is not here sends kSwAcquire to the home, which
+// key -> (holder, id of the request that made it the holder: the object's *stay* there);
+// recalls and removals name the stay, so one meant for a stay that already ended (the holder
+// removed the object and asked for it again) is answered "gone" instead of being applied to
+// the new stay. Acquiring an object that is not here sends kSwAcquire to the home, which
 //   - with no directory entry: records the requester as holder and answers kSwGrant (created,
 //     or absent for a lookup);
 //   - with a holder X: records the requester as the new holder *at once* and sends kSwRecall to
