@@ -56,6 +56,8 @@
 
 #include <zmq.hpp>
 
+#include "raw_pingpong.h"
+
 #include <s6/map.h>
 #include <s6/space.h>
 #include "bench_state.s6.h"
@@ -294,6 +296,14 @@ class RemotePair {
   RemotePair(const RemotePair&) = delete;
   RemotePair& operator=(const RemotePair&) = delete;
 
+  /// Setup, or marks the benchmark skipped with the reason.
+  bool SetupOrSkip(Net net, benchmark::State& state) {
+    std::string error;
+    if (Setup(net, &error)) return true;
+    state.SkipWithError(error.c_str());
+    return false;
+  }
+
   bool Setup(Net net, std::string* error) {
     if (net == Net::kIpc && dir_.path().empty()) {
       *error = "mkdtemp failed";
@@ -471,11 +481,7 @@ BENCHMARK(BM_MwLocalCall);
 
 void BM_MwStrictRemote(benchmark::State& state, Net net) {
   RemotePair p;
-  std::string error;
-  if (!p.Setup(net, &error)) {
-    state.SkipWithError(error.c_str());
-    return;
-  }
+  if (!p.SetupOrSkip(net, state)) return;
   s6::MwRef<Tally> ref = p.st().tallies.get(kTallyKey);
   Task t;
   uint64_t last = 0;
@@ -559,19 +565,7 @@ void BM_ZmqPingPongProcess(benchmark::State& state, Net net) {
     zmq::socket_t push(ctx, zmq::socket_type::push);
     push.set(zmq::sockopt::linger, 0);
     push.connect(*child_ep);
-    const std::vector<uint8_t> payload(kRawPayloadBytes, 0x5a);
-    zmq::message_t reply;
-    (void)push.send(zmq::buffer(payload), zmq::send_flags::none);  // untimed: connect
-    if (!pull.recv(reply, zmq::recv_flags::none)) throw std::runtime_error("no echo");
-    for (auto _ : state) {
-      (void)push.send(zmq::buffer(payload), zmq::send_flags::none);
-      if (!pull.recv(reply, zmq::recv_flags::none)) [[unlikely]] {
-        state.SkipWithError("echo timed out");
-        break;
-      }
-      benchmark::DoNotOptimize(reply.data());
-    }
-    (void)push.send(zmq::message_t(), zmq::send_flags::none);  // stop
+    RunRawPingPong(state, push, pull, kRawPayloadBytes);
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
   }
@@ -587,11 +581,7 @@ const auto* const kZmqTcpProcess =
 
 void BM_SwRemoteAcquire(benchmark::State& state, Net net) {
   RemotePair p;
-  std::string error;
-  if (!p.Setup(net, &error)) {
-    state.SkipWithError(error.c_str());
-    return;
-  }
+  if (!p.SetupOrSkip(net, state)) return;
   s6::MwRef<Mailbox> mailbox = p.st().mailboxes.get(kMailboxKey);
   auto& flows = p.st().flows;
   Task t;
@@ -655,11 +645,7 @@ void BM_MwUntetherRemote(benchmark::State& state, Net net) {
   constexpr int kCallsPerFlush = 1000;
   constexpr int kFlushesPerCheck = 16;
   RemotePair p;
-  std::string error;
-  if (!p.Setup(net, &error)) {
-    state.SkipWithError(error.c_str());
-    return;
-  }
+  if (!p.SetupOrSkip(net, state)) return;
   s6::MwRef<Tally> ref = p.st().tallies.get(kTallyKey);
   Task t;
   uint64_t total = 0;
@@ -712,11 +698,7 @@ BENCHMARK_CAPTURE(BM_MwUntetherRemote, ipc, Net::kIpc)->UseRealTime();
 
 void BM_MwStaleHit(benchmark::State& state, Net net) {
   RemotePair p;
-  std::string error;
-  if (!p.Setup(net, &error)) {
-    state.SkipWithError(error.c_str());
-    return;
-  }
+  if (!p.SetupOrSkip(net, state)) return;
   s6::MwRef<Tally> ref = p.st().tallies.get(kTallyKey);
   Task t;
   uint64_t v = 0;

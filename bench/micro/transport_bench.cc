@@ -25,6 +25,8 @@
 
 #include <zmq.hpp>
 
+#include "raw_pingpong.h"
+
 #include "transport/zmq_transport.h"
 
 // Instance ids are a strong type; `2_id` keeps the tests readable.
@@ -124,20 +126,7 @@ void BM_ZmqPingPong(benchmark::State& state, Kind kind) {
     zmq::socket_t push = MakeSocket(ctx, zmq::socket_type::push);
     push.connect(echo_endpoint.get());
 
-    const std::vector<uint8_t> payload(kPayloadBytes, 0x5a);
-    zmq::message_t reply;
-    // One untimed round trip: connections are up before the clock starts.
-    (void)push.send(zmq::buffer(payload), zmq::send_flags::none);
-    if (!pull.recv(reply, zmq::recv_flags::none)) throw std::runtime_error("no echo");
-    for (auto _ : state) {
-      (void)push.send(zmq::buffer(payload), zmq::send_flags::none);
-      if (!pull.recv(reply, zmq::recv_flags::none)) [[unlikely]] {
-        state.SkipWithError("echo timed out");
-        break;
-      }
-      benchmark::DoNotOptimize(reply.data());
-    }
-    (void)push.send(zmq::message_t(), zmq::send_flags::none);  // stop
+    RunRawPingPong(state, push, pull, kPayloadBytes);
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
   }
