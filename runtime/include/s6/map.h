@@ -53,6 +53,15 @@ bool DecodeKey(std::span<const uint8_t> bytes, K& key) {
   return DecodeExact(bytes.data(), bytes.size(), key);
 }
 
+/// Space::ForEachLocal with typed keys and objects: `fn(const K&, V&)`.
+template <typename K, typename V, typename Fn>
+void ForEachLocalTyped(Space& space, uint64_t map, Fn& fn) {
+  space.ForEachLocal(map, [&fn](std::span<const uint8_t> kb, void* obj) {
+    K key{};
+    if (DecodeKey(kb, key)) fn(static_cast<const K&>(key), *static_cast<V*>(obj));
+  });
+}
+
 }  // namespace internal
 
 /// A hold on the local copy of a SingleWriter object (or empty). See the file comment.
@@ -166,10 +175,7 @@ class SwMap {
   /// acquire, remove or suspend.
   template <typename Fn>
   void for_each_local(Fn&& fn) {
-    space_->ForEachLocal(id_, [&fn](std::span<const uint8_t> kb, void* obj) {
-      K key{};
-      if (internal::DecodeKey(kb, key)) fn(static_cast<const K&>(key), *static_cast<V*>(obj));
-    });
+    internal::ForEachLocalTyped<K, V>(*space_, id_, fn);
   }
 
   /// Idle expiry for this map: objects unused for `default_timeout` (0: only those given a
@@ -301,10 +307,7 @@ class MwMap {
   /// not suspend.
   template <typename Fn>
   void for_each_local(Fn&& fn) {
-    space_->ForEachLocal(id_, [&fn](std::span<const uint8_t> kb, void* obj) {
-      K key{};
-      if (internal::DecodeKey(kb, key)) fn(static_cast<const K&>(key), *static_cast<V*>(obj));
-    });
+    internal::ForEachLocalTyped<K, V>(*space_, id_, fn);
   }
 
   uint64_t id() const noexcept { return id_; }
