@@ -14,7 +14,6 @@ namespace s6::trafgen {
 namespace {
 
 constexpr uint32_t kProbeMagic = 0x53365447;  // "S6TG"
-constexpr uint32_t kProbeBytes = 4 + 4 + 4 + 8;
 
 void Store64(uint8_t* p, uint64_t v) {
   net::Store32(p, static_cast<uint32_t>(v >> 32));
@@ -108,11 +107,7 @@ uint32_t FlowGenerator::Build(const GenPacket& p, uint64_t tx_ns, uint8_t* out) 
   const uint32_t l4_len = l3_len - 20;
   net::Store16(l4, p.tuple.sport);
   net::Store16(l4 + 2, p.tuple.dport);
-  uint8_t* payload = l4 + (tcp ? 20 : 8);
-  net::Store32(payload, kProbeMagic);
-  net::Store32(payload + 4, p.flow);
-  net::Store32(payload + 8, p.seq);
-  Store64(payload + 12, tx_ns);
+  WriteProbe(Probe{p.flow, p.seq, tx_ns}, l4 + (tcp ? 20 : 8));
   net::Ipv4Packet parsed;
   parsed.l3 = 14;
   parsed.l4 = 34;
@@ -134,9 +129,26 @@ uint32_t FlowGenerator::Build(const GenPacket& p, uint64_t tx_ns, uint8_t* out) 
   return len;
 }
 
+void WriteProbe(const Probe& probe, uint8_t* at) {
+  net::Store32(at, kProbeMagic);
+  net::Store32(at + 4, probe.flow);
+  net::Store32(at + 8, probe.seq);
+  Store64(at + 12, probe.tx_ns);
+}
+
 bool ReadProbe(const uint8_t* frame, uint32_t len, Probe& out) {
   net::Ipv4Packet p;
   if (net::ParseIpv4({frame, len}, true, p) != net::ParseError::kOk) return false;
+  auto read = [&](std::size_t at) {
+    if (net::Load32(frame + at) != kProbeMagic) return false;
+    out.flow = net::Load32(frame + at + 4);
+    out.seq = net::Load32(frame + at + 8);
+    out.tx_ns = Load64(frame + at + 12);
+    return true;
+  };
+  // A trailer first: a replayed payload may hold anything, a synthetic frame has no trailer.
+  const std::size_t end = p.l3 + p.l3_len;
+  if (end + kProbeBytes <= len && read(end)) return true;
   std::size_t at = 0;
   if (p.proto == net::kProtoTcp) {
     at = p.l4 + std::size_t{static_cast<uint8_t>(frame[p.l4 + 12] >> 4)} * 4;
@@ -145,12 +157,8 @@ bool ReadProbe(const uint8_t* frame, uint32_t len, Probe& out) {
   } else {
     return false;
   }
-  if (at + kProbeBytes > p.l3 + p.l3_len) return false;
-  if (net::Load32(frame + at) != kProbeMagic) return false;
-  out.flow = net::Load32(frame + at + 4);
-  out.seq = net::Load32(frame + at + 8);
-  out.tx_ns = Load64(frame + at + 12);
-  return true;
+  if (at + kProbeBytes > end) return false;
+  return read(at);
 }
 
 Steering::Steering(std::vector<uint32_t> instances, double missteer_fraction, uint64_t seed)
@@ -194,9 +202,51 @@ uint32_t Steering::Pick(const FlowTuple& t) {
   return other;
 }
 
-void Tracker::OnSent(uint32_t instance, uint64_t /*bytes*/) {
+void Tracker::OnSent(uint32_t instance, uint64_t tx_ns) {
   ++interval_[instance].sent;
   ++total_.sent;
+  ++links_[instance].sent;
+  for (Window& w : windows_) {
+    if (w.Contains(tx_ns)) ++w.sent;
+  }
+}
+
+LinkTotals Tracker::link(uint32_t instance) const {
+  const auto it = links_.find(instance);
+  return it == links_.end() ? LinkTotals{} : it->second;
+}
+
+Status Tracker::BeginWindow(std::string_view name, uint64_t now_ns) {
+  for (const Window& w : windows_) {
+    if (w.open && w.name == name) {
+      return FailedPreconditionError("window '" + std::string(name) + "' is already open");
+    }
+  }
+  Window w;
+  w.name = std::string(name);
+  w.start_ns = now_ns;
+  windows_.push_back(std::move(w));
+  return OkStatus();
+}
+
+Status Tracker::EndWindow(std::string_view name, uint64_t now_ns) {
+  for (Window& w : windows_) {
+    if (w.open && w.name == name) {
+      w.open = false;
+      w.end_ns = now_ns;
+      return OkStatus();
+    }
+  }
+  return NotFoundError("no open window '" + std::string(name) + "'");
+}
+
+void Tracker::CloseWindows(uint64_t now_ns) {
+  for (Window& w : windows_) {
+    if (!w.open) continue;
+    w.open = false;
+    w.closed_at_end = true;
+    w.end_ns = now_ns;
+  }
 }
 
 void Tracker::OnReceived(uint32_t instance, const uint8_t* frame, uint32_t len, uint64_t now_ns) {
@@ -210,6 +260,12 @@ void Tracker::OnReceived(uint32_t instance, const uint8_t* frame, uint32_t len, 
   const uint64_t latency = now_ns > probe.tx_ns ? now_ns - probe.tx_ns : 0;
   ++s.received;
   ++total_.received;
+  ++links_[instance].received;
+  for (Window& w : windows_) {
+    if (!w.Contains(probe.tx_ns)) continue;
+    ++w.received;
+    w.latency.Record(latency);
+  }
   s.bytes_received += len;
   total_.bytes_received += len;
   s.latency.Record(latency);
@@ -228,8 +284,10 @@ void Tracker::OnReceived(uint32_t instance, const uint8_t* frame, uint32_t len, 
     const uint64_t endpoint = (uint64_t{p.src} << 16) | p.sport;
     auto [it, fresh] = endpoint_of_.emplace(probe.flow, endpoint);
     if (fresh) {
-      auto [owner, first] = flow_at_.emplace(endpoint, probe.flow);
-      if (!first && owner->second != probe.flow) ++total_.shared_endpoints;
+      if (check_shared_endpoints_) {
+        auto [owner, first] = flow_at_.emplace(endpoint, probe.flow);
+        if (!first && owner->second != probe.flow) ++total_.shared_endpoints;
+      }
     } else if (it->second != endpoint) {
       ++total_.mapping_changes;
       it->second = endpoint;

@@ -15,17 +15,26 @@
 //   instance list: changing the list moves only the flows of instances that came or went
 //   (~1/N of them), as the slot table does for state. A configurable fraction of packets is
 //   deliberately sent to a different instance (mis-steering).
+// - The probe sits either at the start of the TCP/UDP payload (synthetic frames) or, for
+//   replayed frames whose payload must stay intact, as a trailer after the IPv4 datagram
+//   (beyond its total length: NFs rewrite headers in place and keep the frame length, so the
+//   trailer travels with the packet). ReadProbe looks for the trailer first, then the payload.
 // - Tracker matches returned frames to their probes: per-instance latency histograms,
 //   received/reordered counts per reporting interval; loss is what was sent and never came
-//   back by the end of the run.
+//   back by the end of the run. Named measurement windows (opened and closed at run time, e.g.
+//   around a scale-out) account the packets *generated* while they are open a second time, by
+//   the generation time in the probe, so a packet sent or received after the window closed
+//   still counts for it.
 #pragma once
 
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include <s6/status.h>
 #include "trafgen/histogram.h"
 
 namespace s6::trafgen {
@@ -51,8 +60,12 @@ struct FlowConfig {
   uint64_t seed = 1;
 };
 
+/// Bytes of a probe (magic, flow id, sequence, send time).
+inline constexpr uint32_t kProbeBytes = 4 + 4 + 4 + 8;
 /// Smallest frame that holds Ethernet + IPv4 + TCP + the probe.
-inline constexpr uint32_t kMinFrame = 14 + 20 + 20 + 20;
+inline constexpr uint32_t kMinFrame = 14 + 20 + 20 + kProbeBytes;
+/// Largest Ethernet frame (without FCS) a link carries.
+inline constexpr uint32_t kMaxFrame = 1514;
 
 struct FlowTuple {
   uint32_t src = 0;
@@ -67,7 +80,8 @@ struct GenPacket {
   uint32_t flow = 0;  ///< flow id (unique in a run)
   uint32_t seq = 0;   ///< packet number within the flow, from 0
   uint8_t tcp_flags = 0;
-  bool last = false;  ///< the flow's final packet
+  bool last = false;   ///< the flow's final packet
+  uint32_t index = 0;  ///< replay: the packet's position in the capture
 };
 
 class FlowGenerator {
@@ -99,13 +113,17 @@ class FlowGenerator {
   uint32_t next_flow_id_ = 0;
 };
 
-/// The probe in a frame: magic, flow id, sequence, send time. Returns false if `frame` does not
-/// carry one (not ours, or cut short).
+/// The probe in a frame: magic, flow id, sequence, send time.
 struct Probe {
   uint32_t flow = 0;
   uint32_t seq = 0;
   uint64_t tx_ns = 0;
 };
+/// Writes `probe` (kProbeBytes) at `at`.
+void WriteProbe(const Probe& probe, uint8_t* at);
+/// Reads the probe of an Ethernet/IPv4 frame: the trailer after the IPv4 datagram if there is
+/// one, else the start of the TCP/UDP payload. Returns false if `frame` carries neither (not
+/// ours, or cut short).
 bool ReadProbe(const uint8_t* frame, uint32_t len, Probe& out);
 
 class Steering {
@@ -142,9 +160,39 @@ struct IntervalStats {
   LatencyHistogram latency;
 };
 
+/// Run totals of one link.
+struct LinkTotals {
+  uint64_t sent = 0;
+  uint64_t received = 0;
+};
+
+/// A named measurement window: the packets generated from `start_ns` to `end_ns`.
+struct Window {
+  std::string name;
+  uint64_t start_ns = 0;
+  uint64_t end_ns = 0;  ///< valid once closed
+  bool open = true;
+  bool closed_at_end = false;  ///< never ended by its owner: closed when the run ended
+  uint64_t sent = 0;
+  uint64_t received = 0;
+  LatencyHistogram latency;
+
+  bool Contains(uint64_t tx_ns) const { return tx_ns >= start_ns && (open || tx_ns < end_ns); }
+  uint64_t lost() const { return sent > received ? sent - received : 0; }
+};
+
 class Tracker {
  public:
-  void OnSent(uint32_t instance, uint64_t bytes);
+  /// `check_shared_endpoints`: whether two flows returning with the same source endpoint is a
+  /// state error (true for synthetic flows, whose endpoints are unique; replayed captures have
+  /// servers answering many flows from one endpoint).
+  explicit Tracker(bool check_shared_endpoints = true)
+      : check_shared_endpoints_(check_shared_endpoints) {}
+
+  /// A probed packet generated at `tx_ns` entered the network on `instance`'s link.
+  void OnSent(uint32_t instance, uint64_t tx_ns);
+  /// A packet without a probe entered the network (it can never be matched: not in sent/lost).
+  void OnSentUnprobed() { ++unprobed_; }
   /// Accounts a returned frame; `instance` is the link it came back on.
   void OnReceived(uint32_t instance, const uint8_t* frame, uint32_t len, uint64_t now_ns);
   /// The interval since the last call (per instance and total), and starts the next one.
@@ -152,10 +200,26 @@ class Tracker {
   /// Totals since the start.
   const IntervalStats& total() const { return total_; }
   uint64_t lost() const { return total_.sent - total_.received; }
+  uint64_t unprobed() const { return unprobed_; }
+  /// Run totals of `instance`'s link (zeros if it never carried traffic).
+  LinkTotals link(uint32_t instance) const;
+
+  /// Opens window `name` at `now_ns`; FailedPrecondition if one of that name is open.
+  Status BeginWindow(std::string_view name, uint64_t now_ns);
+  /// Closes the open window `name` at `now_ns`; NotFound if none of that name is open.
+  Status EndWindow(std::string_view name, uint64_t now_ns);
+  /// Closes every open window at `now_ns` (the end of the run).
+  void CloseWindows(uint64_t now_ns);
+  /// Every window opened so far, in the order they were opened.
+  const std::vector<Window>& windows() const { return windows_; }
 
  private:
+  bool check_shared_endpoints_;
   std::unordered_map<uint32_t, IntervalStats> interval_;
   IntervalStats total_;
+  uint64_t unprobed_ = 0;
+  std::unordered_map<uint32_t, LinkTotals> links_;
+  std::vector<Window> windows_;
   std::unordered_map<uint32_t, uint32_t> next_seq_;     // flow -> highest sequence seen + 1
   std::unordered_map<uint32_t, uint64_t> endpoint_of_;  // flow -> (src ip, src port) seen
   std::unordered_map<uint64_t, uint32_t> flow_at_;      // (src ip, src port) -> flow

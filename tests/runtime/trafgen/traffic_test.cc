@@ -165,7 +165,7 @@ TEST(TrackerTest, CountsLatencyReorderingAndForeignFrames) {
     frames.push_back(f);
   }
   Tracker t;
-  for (int i = 0; i < 10; ++i) t.OnSent(1, c.frame_bytes);
+  for (int i = 0; i < 10; ++i) t.OnSent(1, 1000 * i);
   std::swap(frames[3], frames[4]);  // one reordering
   for (int i = 0; i < 9; ++i) t.OnReceived(1, frames[i].data(), c.frame_bytes, 1000 * i + 500);
   std::vector<uint8_t> junk(60, 0);

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: Apache-2.0
+// Run-time control: `steer` changes the active set only when every named link is declared and
+// up; `status` reports totals, the active set and every link; `mark-begin`/`mark-end` open and
+// close measurement windows, which account the packets generated inside them (also when they
+// come back after the window closed); anything else is refused. The REP socket answers a real
+// ZeroMQ REQ client without ever blocking the caller. The JSON reports have their fields.
+#include "trafgen/control.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+#include <zmq.hpp>
+
+#include "trafgen/report.h"
+
+namespace s6::trafgen {
+namespace {
+
+long long Field(const std::string& json, const std::string& key) {
+  std::smatch m;
+  if (std::regex_search(json, m, std::regex("\"" + key + "\":([0-9]+)"))) return std::stoll(m[1]);
+  return -1;
+}
+
+std::vector<uint8_t> Frame(FlowGenerator& g, uint64_t tx_ns) {
+  std::vector<uint8_t> f(g.config().frame_bytes);
+  g.Build(g.Next(), tx_ns, f.data());
+  return f;
+}
+
+TEST(ControlTest, SteerOnlyToDeclaredLinksThatAreUp) {
+  Steering steering({1});
+  Tracker tracker;
+  const std::vector<LinkState> links = {{1, true, 0}, {2, false, 0}, {3, true, 5}};
+  auto run = [&](const std::string& r) {
+    return HandleControl(r, steering, tracker, links, 2'000'000'000, 1'000'000'000);
+  };
+  EXPECT_EQ(run("steer 3 1"), "ok");
+  EXPECT_EQ(steering.instances(), (std::vector<uint32_t>{1, 3}));
+  const std::string down = run("steer 1 2");
+  EXPECT_EQ(down.rfind("error ", 0), 0u) << down;
+  EXPECT_NE(down.find("down"), std::string::npos) << down;
+  EXPECT_EQ(run("steer 4").rfind("error ", 0), 0u);
+  EXPECT_EQ(run("steer").rfind("error ", 0), 0u);
+  EXPECT_EQ(run("steer one").rfind("error ", 0), 0u);
+  EXPECT_EQ(run("steer 1 -3").rfind("error ", 0), 0u);
+  EXPECT_EQ(steering.instances(), (std::vector<uint32_t>{1, 3})) << "a refused steer changed it";
+  EXPECT_EQ(run("  steer   3  3 "), "ok");
+  EXPECT_EQ(steering.instances(), (std::vector<uint32_t>{3}));
+  EXPECT_EQ(run("bogus"), "error unknown command");
+  EXPECT_EQ(run(""), "error unknown command");
+}
+
+TEST(ControlTest, StatusReportsTotalsActiveSetAndLinks) {
+  FlowConfig c;
+  c.concurrent_flows = 10;
+  FlowGenerator g(c);
+  Steering steering({1, 3});
+  Tracker tracker;
+  for (int i = 0; i < 10; ++i) {
+    const auto f = Frame(g, 100);
+    tracker.OnSent(i < 7 ? 1 : 3, 100);
+    if (i < 6) tracker.OnReceived(1, f.data(), static_cast<uint32_t>(f.size()), 200);
+  }
+  const std::vector<LinkState> links = {{1, true, 4}, {2, false, 0}, {3, true, 5}};
+  const std::string s =
+      HandleControl("status", steering, tracker, links, 3'500'000'000, 1'000'000'000);
+  EXPECT_EQ(s.front(), '{');
+  EXPECT_EQ(Field(s, "t_ms"), 2500) << s;
+  EXPECT_EQ(Field(s, "sent"), 10) << s;
+  EXPECT_EQ(Field(s, "received"), 6) << s;
+  EXPECT_EQ(Field(s, "lost_so_far"), 4) << s;
+  EXPECT_EQ(Field(s, "backlog"), 9) << s;
+  EXPECT_NE(s.find("\"active\":[1,3]"), std::string::npos) << s;
+  EXPECT_NE(
+      s.find("{\"id\":1,\"up\":true,\"active\":true,\"sent\":7,\"received\":6,\"backlog\":4}"),
+      std::string::npos)
+      << s;
+  EXPECT_NE(s.find("{\"id\":2,\"up\":false,\"active\":false,\"sent\":0,\"received\":0,"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("{\"id\":3,\"up\":true,\"active\":true,\"sent\":3,\"received\":0,"),
+            std::string::npos)
+      << s;
+  // Before sending starts the time is 0.
+  EXPECT_EQ(Field(HandleControl("status", steering, tracker, links, 10, 10), "t_ms"), 0);
+}
+
+TEST(ControlTest, WindowsAccountThePacketsGeneratedInside) {
+  FlowConfig c;
+  c.concurrent_flows = 1;
+  c.mean_flow_packets = 1000;
+  c.size_dist = SizeDist::kFixed;
+  FlowGenerator g(c);
+  Steering steering({1});
+  Tracker tracker;
+  const std::vector<LinkState> links = {{1, true, 0}};
+  auto run = [&](const std::string& r, uint64_t now) {
+    return HandleControl(r, steering, tracker, links, now, 0);
+  };
+  // Packets generated at 100..1000 (step 100); window "w" covers [350, 750).
+  std::vector<std::vector<uint8_t>> frames;
+  for (uint64_t t = 100; t <= 1000; t += 100) frames.push_back(Frame(g, t));
+  auto send = [&](std::size_t i) { tracker.OnSent(1, 100 * (i + 1)); };
+  auto back = [&](std::size_t i, uint64_t latency) {
+    tracker.OnReceived(1, frames[i].data(), static_cast<uint32_t>(frames[i].size()),
+                       100 * (i + 1) + latency);
+  };
+  for (std::size_t i = 0; i < 3; ++i) send(i);
+  EXPECT_EQ(run("mark-begin w", 350), "ok");
+  EXPECT_EQ(run("mark-begin w", 360).rfind("error ", 0), 0u);  // already open
+  EXPECT_EQ(run("mark-begin", 360).rfind("error ", 0), 0u);
+  EXPECT_EQ(run("mark-begin a b", 360).rfind("error ", 0), 0u);
+  EXPECT_EQ(run("mark-end x", 360).rfind("error ", 0), 0u);  // never opened
+  EXPECT_EQ(run("mark-begin open-forever", 650), "ok");
+  for (std::size_t i = 3; i < 7; ++i) send(i);  // generated at 400..700: inside
+  EXPECT_EQ(run("mark-end w", 750), "ok");
+  EXPECT_EQ(run("mark-end w", 760).rfind("error ", 0), 0u);  // already ended
+  for (std::size_t i = 7; i < 10; ++i) send(i);
+  // Back after the window ended, all but packet 5; the window's ones 1000 ns late.
+  for (std::size_t i = 0; i < 10; ++i) {
+    if (i != 5) back(i, i >= 3 && i < 7 ? 1000 : 10);
+  }
+  tracker.CloseWindows(2000);
+  ASSERT_EQ(tracker.windows().size(), 2u);
+  const Window& w = tracker.windows()[0];
+  EXPECT_EQ(w.name, "w");
+  EXPECT_EQ(w.start_ns, 350u);
+  EXPECT_EQ(w.end_ns, 750u);
+  EXPECT_FALSE(w.closed_at_end);
+  EXPECT_EQ(w.sent, 4u);
+  EXPECT_EQ(w.received, 3u);
+  EXPECT_EQ(w.lost(), 1u);
+  EXPECT_EQ(w.latency.count(), 3u);
+  EXPECT_EQ(w.latency.min(), 1000u);
+  const Window& o = tracker.windows()[1];
+  EXPECT_TRUE(o.closed_at_end);
+  EXPECT_EQ(o.end_ns, 2000u);
+  EXPECT_EQ(o.sent, 4u);  // generated at 700..1000
+  EXPECT_EQ(o.received, 4u);
+  EXPECT_EQ(tracker.lost(), 1u);
+  // A name can be used again once its window ended.
+  EXPECT_EQ(run("mark-begin w", 3000), "ok");
+
+  const std::string j = WindowsJson(tracker.windows(), 0);
+  EXPECT_EQ(j.rfind("[{\"name\":\"w\",\"start_ms\":0.000350,\"end_ms\":0.000750,", 0), 0u) << j;
+  EXPECT_NE(j.find("\"sent\":4,\"received\":3,\"lost\":1,\"latency_us\":{\"p50\":1.000000,"),
+            std::string::npos)
+      << j;
+  EXPECT_NE(j.find("\"name\":\"open-forever\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"closed_at_end\":true"), std::string::npos) << j;
+}
+
+TEST(ReportTest, IntervalJsonHasTotalsAndEveryLink) {
+  FlowConfig c;
+  FlowGenerator g(c);
+  Tracker tracker;
+  for (int i = 0; i < 4; ++i) {
+    const auto f = Frame(g, 1000);
+    tracker.OnSent(2, 1000);
+    tracker.OnReceived(2, f.data(), static_cast<uint32_t>(f.size()), 3000);
+  }
+  tracker.OnSent(1, 1000);
+  const std::string j = IntervalJson(1234.5, 0.5, tracker.TakeInterval(),
+                                     {{1, true, 7}, {2, true, 0}, {5, false, 0}});
+  EXPECT_EQ(j.rfind("{\"t_ms\":1234,\"sent\":5,\"received\":4,\"reordered\":0,\"throughput_pps\":8."
+                    "000000,\"latency_us\":{\"p50\":2.000000,\"p90\":2.000000,\"p99\":2.000000,"
+                    "\"p999\":2.000000,\"max\":2.000000},\"backlog\":7,\"instances\":{",
+                    0),
+            0u)
+      << j;
+  EXPECT_NE(j.find("\"1\":{\"sent\":1,\"received\":0,"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"2\":{\"sent\":4,\"received\":4,\"reordered\":0,\"throughput_pps\":8.0"),
+            std::string::npos)
+      << j;
+  EXPECT_NE(j.find("\"5\":{\"sent\":0,"), std::string::npos) << j;
+  EXPECT_EQ(j.back(), '}');
+  EXPECT_EQ(j.find('\n'), std::string::npos);
+  EXPECT_EQ(JsonString("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
+}
+
+TEST(ControlSocketTest, AnswersAZeroMqRequesterWithoutBlocking) {
+  const std::string endpoint =
+      "ipc://" + ::testing::TempDir() + "/s6_control_" + std::to_string(::getpid()) + ".ctl";
+  auto server = ControlSocket::Bind(endpoint);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE((*server)->Poll().has_value());  // nothing yet, and no wait
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(50));
+
+  zmq::context_t ctx(1);
+  zmq::socket_t req(ctx, zmq::socket_type::req);
+  req.set(zmq::sockopt::linger, 0);
+  req.set(zmq::sockopt::rcvtimeo, 5000);
+  req.connect(endpoint);
+  for (const std::string request : {"status", "mark-begin x"}) {
+    req.send(zmq::buffer(request), zmq::send_flags::none);
+    std::optional<std::string> got;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!(got = (*server)->Poll()) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(*got, request);
+    EXPECT_FALSE((*server)->Poll().has_value());  // REP: one request at a time
+    (*server)->Reply("reply to " + request);
+    zmq::message_t reply;
+    ASSERT_TRUE(req.recv(reply));
+    EXPECT_EQ(reply.to_string(), "reply to " + request);
+  }
+  // An endpoint ZeroMQ cannot bind is a clear error.
+  auto bad = ControlSocket::Bind("bogus://nowhere");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("bogus://nowhere"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace s6::trafgen
