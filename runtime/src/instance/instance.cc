@@ -89,6 +89,57 @@ Status Instance::AddPeer(InstanceId id, std::string endpoint) {
 
 void Instance::SetSlotTable(keyspace::SlotTable table) { space_->SetSlotTable(std::move(table)); }
 
+Status Instance::PrepareScale(const keyspace::SlotTable& current, const keyspace::SlotTable& next,
+                              const std::vector<std::pair<InstanceId, std::string>>& peers,
+                              objspace::MigrationOptions options) {
+  if (!started_) return FailedPreconditionError("PrepareScale before Start");
+  std::vector<InstanceId> named;
+  for (const auto& [id, endpoint] : peers) {
+    if (id == options_.id) continue;
+    named.push_back(id);
+    if (transport_->GetPeerState(id) != transport::PeerState::kUnknown) continue;
+    S6_RETURN_IF_ERROR(transport_->AddPeer(id, endpoint));
+  }
+  for (InstanceId id : current.instances()) {
+    if (id != options_.id && std::find(named.begin(), named.end(), id) == named.end()) {
+      return InvalidArgumentError("PrepareScale: no endpoint for instance " +
+                                  std::to_string(ToUint(id)));
+    }
+  }
+  for (InstanceId id : next.instances()) {
+    if (id != options_.id && std::find(named.begin(), named.end(), id) == named.end()) {
+      return InvalidArgumentError("PrepareScale: no endpoint for instance " +
+                                  std::to_string(ToUint(id)));
+    }
+  }
+  S6_RETURN_IF_ERROR(space_->PrepareTable(current, next, options));
+  scale_peers_ = std::move(named);
+  scale_departing_.clear();
+  for (InstanceId id : current.instances()) {
+    if (!next.IsMember(id)) scale_departing_.push_back(id);
+  }
+  return OkStatus();
+}
+
+Status Instance::SwitchScale(uint64_t version) { return space_->SwitchTable(version); }
+
+Status Instance::CompleteScale(uint64_t version) {
+  S6_RETURN_IF_ERROR(space_->CompleteTable(version));
+  for (InstanceId id : scale_departing_) {
+    if (id != options_.id) transport_->RemovePeer(id);
+  }
+  scale_departing_.clear();
+  return OkStatus();
+}
+
+uint32_t Instance::PeersNotReady() const {
+  uint32_t n = 0;
+  for (InstanceId id : scale_peers_) {
+    if (transport_->GetPeerState(id) != transport::PeerState::kReady) ++n;
+  }
+  return n;
+}
+
 bool Instance::Spawn(std::function<void()> fn) { return scheduler_->TrySpawn(std::move(fn)); }
 
 bool Instance::Post(std::function<void()> fn) {
@@ -212,6 +263,7 @@ bool Instance::RunOnce(int max_wait_ms) {
   space_->SetLoopTime(wait_ms == 0 && options_.clock == nullptr ? now_ns : clock_->NowNs());
   work += space_->PumpLocal();
   work += space_->RunTimers();
+  work += space_->RunMigration() ? 1 : 0;
   work += scheduler_->RunReady();  // resumed work before new work
   work += TakePosted();
   work += TakePackets();
@@ -339,6 +391,7 @@ std::string Instance::StatsJson() const {
          ",\"max_in_flight\":" + std::to_string(f.max_in_flight) +
          ",\"stacks\":" + std::to_string(scheduler_->stacks().created()) + "}";
   out += ",\"space\":" + space_->stats().ToJson();
+  out += ",\"migration\":" + space_->migration_status().ToJson();
   if (transport_) out += ",\"transport\":" + transport_->stats().ToJson();
   out += "}";
   return out;

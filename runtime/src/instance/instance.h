@@ -118,6 +118,21 @@ class Instance final : public Context {
   /// Installs the slot table (who is home of which key).
   void SetSlotTable(keyspace::SlotTable table);
 
+  // --- scaling (DESIGN §6, docs/protocol.md); loop thread only (e.g. from a Post()ed task) ---
+  /// Connects every instance of `peers` (id -> endpoint; the members of `current` and `next`)
+  /// that is not a peer yet, then prepares the switch to `next` (ObjectSpace::PrepareTable).
+  Status PrepareScale(const keyspace::SlotTable& current, const keyspace::SlotTable& next,
+                      const std::vector<std::pair<InstanceId, std::string>>& peers,
+                      objspace::MigrationOptions options);
+  /// Withdraws a prepared table (ObjectSpace::AbortPrepared).
+  Status AbortScale(uint64_t version) { return space_->AbortPrepared(version); }
+  /// Routes by the prepared table from now on (ObjectSpace::SwitchTable).
+  Status SwitchScale(uint64_t version);
+  /// Ends the transition (ObjectSpace::CompleteTable) and forgets instances that left.
+  Status CompleteScale(uint64_t version);
+  /// Peers named at the last PrepareScale whose handshake has not completed.
+  uint32_t PeersNotReady() const;
+
   /// Runs `fn` in a new micro-thread (loop thread only). False when `max_fibers` are alive.
   bool Spawn(std::function<void()> fn) override;
   /// Queues `fn` to run in a micro-thread on the loop thread. Thread-safe. False when the queue
@@ -194,6 +209,9 @@ class Instance final : public Context {
   uint32_t idle_iterations_ = 0;
   SteadyClock poll_clock_;
   uint64_t last_transport_poll_ns_ = 0;
+
+  std::vector<InstanceId> scale_peers_;      // named at the last PrepareScale
+  std::vector<InstanceId> scale_departing_;  // members of its current table, not of its next
 
   std::unordered_map<uint64_t, std::shared_ptr<AppTimer>> app_timers_;
   uint64_t next_timer_id_ = 1;

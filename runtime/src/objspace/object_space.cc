@@ -202,6 +202,23 @@ uint64_t ObjectSpace::NextTimerDeadline() const {
 }
 
 bool ObjectSpace::ForwardIfNotHome(ObjectMessageType type, ObjectMessage m, const ObjectKey& k) {
+  if (in_transition_) {
+    const uint32_t slot = SlotOfKey(k);
+    if (outgoing_.contains(slot)) return false;  // still ours until handed over
+    if (auto in = incoming_.find(slot); in != incoming_.end()) {
+      // Its directory / objects are on their way: wait for them, in arrival order.
+      ByteBuffer bytes;
+      ByteWriter w(bytes);
+      EncodeObjectMessage(m, w);
+      in->second.queued.emplace_back(static_cast<uint16_t>(type), std::move(bytes));
+      ++mstats_.queued;
+      if (!in->second.requested) {
+        SendPull(slot);
+        ++mstats_.pulls_on_demand;
+      }
+      return true;
+    }
+  }
   const InstanceId home = HomeOf(k);
   if (home == self_) return false;
   if (m.hops >= kMaxHops) {
@@ -244,6 +261,14 @@ void ObjectSpace::HandleMessage(InstanceId /*from*/, uint16_t type,
       return OnMwTouch(m);
     case ObjectMessageType::kMwTouchReply:
       return CompletePending(m.req, CallStatus::kOk, {}, m.code);
+    case ObjectMessageType::kSwHandback:
+      return OnSwHandback(m);
+    case ObjectMessageType::kSwitched:
+      return OnSwitched(m);
+    case ObjectMessageType::kSlotPull:
+      return OnSlotPull(m);
+    case ObjectMessageType::kSlotData:
+      return OnSlotData(m);
   }
   ++stats_.malformed;  // a type in our range that this version does not know
 }
@@ -297,7 +322,7 @@ SwAcquireResult ObjectSpace::SwAcquire(uint64_t map, std::span<const uint8_t> ke
       Park(*e, w, behind);
     } else {
       const InstanceId home = HomeOf(k);
-      if (home == self_ && directory_.find(k) == directory_.end()) {
+      if (home == self_ && directory_.find(k) == directory_.end() && !SlotBlocked(k)) {
         // Homed here and held nowhere: answer without a message (and without a micro-thread).
         if (mode == AcquireMode::kLookup) {
           ++stats_.sw_absent;
@@ -487,7 +512,7 @@ bool ObjectSpace::SwRemove(internal::SwHold* hold) {
     msg.req = e->recall_req;
     msg.code = 0;
     Send(e->recall_to, ObjectMessageType::kSwTransfer, msg);
-  } else if (HomeOf(e->key) == self_) {
+  } else if (HomeOf(e->key) == self_ && !SlotBlocked(e->key)) {
     auto d = directory_.find(e->key);
     if (d != directory_.end() && d->second.holder == self_ && d->second.req == e->req) {
       directory_.erase(d);
@@ -731,6 +756,7 @@ void ObjectSpace::OnSwAcquire(const ObjectMessage& m) {
     } else {
       g.code = static_cast<uint8_t>(GrantResult::kCreated);
       directory_.emplace(k, DirEntry{m.origin, m.req});
+      NoteHomed(k);
     }
     Send(m.origin, ObjectMessageType::kSwGrant, g);
     ++stats_.dir_grants;
@@ -771,6 +797,7 @@ void* ObjectSpace::FindOrCreateMw(const ObjectKey& k, const MapInfo& mi) {
   if (it != mw_homed_.end()) return it->second.object;
   void* object = mi.ops->create();
   mw_homed_.emplace(k, OwnedObject{object, &mi});
+  NoteHomed(k);
   ++stats_.mw_created;
   return object;
 }
@@ -864,7 +891,7 @@ CallStatus ObjectSpace::MwCall(const MwBinding& binding, const MethodDescriptor&
   const MapInfo& mi = MapOrDie(binding.map());
   const ObjectKey k = MakeKey(binding.map(), binding.key());
   const InstanceId home = HomeOf(k);
-  if (home == self_) {
+  if (home == self_ && !SlotBlocked(k)) {
     void* object = FindOrCreateMw(k, mi);
     ByteReader r(args.data(), args.size());
     reply.clear();
@@ -974,7 +1001,7 @@ MwTouchResult ObjectSpace::MwTouch(uint64_t map, std::span<const uint8_t> key, M
   const MapInfo& mi = MapOrDie(map);
   const ObjectKey k = MakeKey(map, key);
   const InstanceId home = HomeOf(k);
-  if (home == self_) return TouchLocal(k, mi, op);
+  if (home == self_ && !SlotBlocked(k)) return TouchLocal(k, mi, op);
   RequireFiber("a MultiWriter get_or_create/lookup/remove at another instance");
   Pending p;
   p.kind = Pending::Kind::kTouch;

@@ -47,6 +47,20 @@
 // an object that arrives after its requester gave up is installed, never lost. Messages for keys
 // this instance is not home of are forwarded to the home (bounded hops).
 //
+// *Scaling* (migration.cc, docs/protocol.md). The controller prepares slot table v+1 next to v,
+// then switches. At its switch an instance routes by v+1 and tells every peer (kSwitched) on
+// the ordered channel, so a peer that sees the marker knows nothing routed by v follows from
+// that sender. A slot that changed home is *outgoing* at its old home, which keeps serving it,
+// and *incoming* at its new home, which queues the slot's home-side messages until the slot's
+// directory and MultiWriter objects arrive (kSlotPull on first use, or the background mover at
+// a bounded rate; kSlotData back). The old home answers a pull only after it has every peer's
+// marker: then no message routed by v can reach it later, so nothing is applied out of order,
+// and afterwards it forwards what it no longer owns. SingleWriter objects stay with their
+// holders. A departing instance hands every object it holds back to its home (kSwHandback,
+// which the home turns into an ordinary recall to itself). Only users of a slot still in
+// flight wait, and only for that slot; in stop-and-copy mode (the comparison baseline) every
+// incoming slot waits until all of them have arrived.
+//
 // Threading: everything runs on the instance's data-plane thread.
 #pragma once
 
@@ -119,6 +133,52 @@ struct ObjectSpaceStats {
   std::string ToJson() const;
 };
 
+/// How a scale event moves slots (DESIGN §6).
+enum class MigrationMode : uint8_t {
+  kGradual,      ///< pull on first use + bounded background mover; only a slot in flight waits
+  kStopAndCopy,  ///< all moved slots are pulled at once and all wait until every one arrived
+};
+
+/// Parameters of one scale event at one instance.
+struct MigrationOptions {
+  MigrationMode mode = MigrationMode::kGradual;
+  /// Background mover: slots pulled per second (first-use pulls are not limited).
+  uint32_t slots_per_sec = 20000;
+  /// Background pulls in flight at once.
+  uint32_t max_inflight = 8;
+};
+
+/// Where this instance stands in a scale event (or after the last one).
+struct MigrationStatus {
+  uint64_t version = 0;          ///< slot table in force
+  uint64_t next_version = 0;     ///< prepared, not yet switched to (0: none)
+  bool in_transition = false;    ///< switched, not yet completed
+  bool departing = false;        ///< not a member of the table in force
+  uint32_t incoming_left = 0;    ///< slots this instance waits for
+  uint32_t outgoing_left = 0;    ///< slots this instance has not handed over yet
+  uint32_t markers_missing = 0;  ///< peers whose kSwitched has not arrived
+  uint64_t held = 0;             ///< SingleWriter objects held here
+  uint64_t switched_at_ns = 0;
+  uint64_t settled_at_ns = 0;  ///< 0 until nothing is left to move (this instance's part)
+  // Totals over all events.
+  uint64_t slots_in = 0;
+  uint64_t slots_out = 0;
+  uint64_t objects_in = 0;  ///< directory entries and MultiWriter objects received
+  uint64_t objects_out = 0;
+  uint64_t pulls_on_demand = 0;   ///< pulls started by a message for a slot not here yet
+  uint64_t pulls_background = 0;  ///< pulls started by the mover
+  uint64_t queued = 0;            ///< home-side messages that waited for their slot
+  uint64_t handbacks_sent = 0;    ///< departing: objects offered back to their home
+  uint64_t handbacks_taken = 0;   ///< home: objects recalled to here on a hand-back
+  uint64_t bad_slot_data = 0;     ///< slot data that failed to decode (counted, dropped)
+
+  /// True when this instance has nothing left to move for the current transition.
+  bool settled() const {
+    return in_transition && incoming_left == 0 && outgoing_left == 0 && (!departing || held == 0);
+  }
+  std::string ToJson() const;
+};
+
 class ObjectSpace final : public Space {
  public:
   struct Options {
@@ -156,6 +216,26 @@ class ObjectSpace final : public Space {
   TimerQueue& timers() { return timers_; }
   bool has_local_messages() const { return !local_.empty(); }
   ObjectSpaceStats stats() const;
+
+  // --- scaling (migration.cc; DESIGN §6, docs/protocol.md) ---
+  /// Learns table `next` (version current + 1) for the next switch. `current` must be the table
+  /// in force here; an instance without state (a newcomer) adopts it. Idempotent for the same
+  /// `next`. FailedPrecondition during another transition, InvalidArgument for a bad pair.
+  Status PrepareTable(const keyspace::SlotTable& current, const keyspace::SlotTable& next,
+                      MigrationOptions options);
+  /// Withdraws the prepared table `version` if the switch to it has not happened (the event
+  /// was abandoned). OK if nothing is prepared; FailedPrecondition once switched.
+  Status AbortPrepared(uint64_t version);
+  /// Starts routing by the prepared table `version` (idempotent; a peer's kSwitched marker
+  /// triggers it too). FailedPrecondition if `version` was not prepared and is not in force.
+  Status SwitchTable(uint64_t version);
+  /// Ends the transition to `version`: the old table is forgotten. FailedPrecondition unless
+  /// settled() (the controller waits for every instance to settle first).
+  Status CompleteTable(uint64_t version);
+  MigrationStatus migration_status() const;
+  /// Drives the background mover and, when departing, the hand-back of held objects. Called
+  /// once per loop iteration; returns whether it sent anything.
+  bool RunMigration();
 
   /// Handles one object-space message (type in the transport's object range) from `from`.
   /// Malformed or unexpected messages are counted and dropped.
@@ -223,6 +303,7 @@ class ObjectSpace final : public Space {
     uint64_t idle_timeout_ns = 0;
     uint64_t expiry_gen = 0;  // invalidates armed expiry timers
     bool expiry_armed = false;
+    uint64_t handback_ns = 0;  // departing: when a hand-back was last offered for this stay
   };
   struct OwnedObject {
     void* object = nullptr;
@@ -257,7 +338,27 @@ class ObjectSpace final : public Space {
   uint64_t CoarseNow() const { return loop_now_ns_ != 0 ? loop_now_ns_ : clock_.NowNs(); }
   void RequireFiber(const char* what) const;
   void Send(InstanceId to, ObjectMessageType type, const ObjectMessage& m);
+  /// Home-side routing of a message about `k`: false if it is to be handled here now; true if
+  /// it was forwarded to the home, or queued because its slot has not arrived yet.
   bool ForwardIfNotHome(ObjectMessageType type, ObjectMessage m, const ObjectKey& k);
+  uint32_t SlotOfKey(const ObjectKey& k) const {
+    return keyspace::SlotOf(k.hash, table_.slot_count());
+  }
+  /// True while `k`'s slot is on its way here (home-side work for it must wait).
+  bool SlotBlocked(const ObjectKey& k) const;
+  /// Records a new directory entry / MultiWriter object of an outgoing slot, so it moves too.
+  void NoteHomed(const ObjectKey& k);
+  void DoSwitch();
+  void OnSwitched(const ObjectMessage& m);
+  void OnSlotPull(const ObjectMessage& m);
+  void OnSlotData(const ObjectMessage& m);
+  void OnSwHandback(const ObjectMessage& m);
+  void SendPull(uint32_t slot);
+  /// Answers the pulls that waited for every peer's marker.
+  void AnswerDeferredPulls();
+  void HandOver(uint32_t slot, InstanceId to);
+  void ReleaseSlotQueue(uint32_t slot);
+  void MaybeSettled();
 
   // SingleWriter, requester/holder side.
   void Park(SwEntry& e, Waiter& w, bool retry_list);
@@ -318,6 +419,36 @@ class ObjectSpace final : public Space {
   std::unordered_map<uint64_t, Pending> pending_;
   std::unordered_map<std::string, StaleEntry> stale_;
   std::deque<std::pair<uint16_t, ByteBuffer>> local_;  // messages to ourselves
+
+  // Scaling (migration.cc).
+  struct IncomingSlot {
+    InstanceId from{};
+    bool requested = false;
+    bool background = false;  // requested by the mover (counts against its window)
+    bool arrived = false;     // stop-and-copy: arrived, waiting for the others
+    std::deque<std::pair<uint16_t, ByteBuffer>> queued;  // home-side messages, arrival order
+  };
+  struct OutgoingSlot {
+    InstanceId to{};
+    std::vector<ObjectKey> keys;  // may name keys erased since (skipped)
+  };
+  keyspace::SlotTable next_;      // prepared, not yet in force
+  keyspace::SlotTable previous_;  // in force before the switch, until Complete
+  MigrationOptions migration_;
+  bool in_transition_ = false;
+  std::unordered_map<uint32_t, IncomingSlot> incoming_;
+  uint32_t incoming_left_ = 0;         // incoming_ entries not arrived
+  std::vector<uint32_t> mover_order_;  // incoming slots, ascending; mover_next_ walks it
+  std::size_t mover_next_ = 0;
+  uint32_t mover_inflight_ = 0;
+  uint64_t mover_last_ns_ = 0;
+  double mover_tokens_ = 0;
+  std::unordered_map<uint32_t, OutgoingSlot> outgoing_;
+  std::vector<InstanceId> markers_missing_;  // peers whose kSwitched(version) has not come
+  std::vector<std::pair<uint64_t, InstanceId>> early_markers_;   // for versions not switched to
+  std::vector<std::pair<uint32_t, InstanceId>> deferred_pulls_;  // (slot, requester)
+  uint64_t last_handback_ns_ = 0;
+  MigrationStatus mstats_;
   TimerQueue timers_;
   /// Request deadlines. Every request gets the same timeout, so deadlines are added in
   /// deadline order and a FIFO is a priority queue; answered requests are skipped when their

@@ -64,6 +64,14 @@ std::string_view ObjectMessageTypeName(uint16_t type) noexcept {
       return "mw_touch";
     case ObjectMessageType::kMwTouchReply:
       return "mw_touch_reply";
+    case ObjectMessageType::kSwHandback:
+      return "sw_handback";
+    case ObjectMessageType::kSwitched:
+      return "switched";
+    case ObjectMessageType::kSlotPull:
+      return "slot_pull";
+    case ObjectMessageType::kSlotData:
+      return "slot_data";
   }
   return "unknown";
 }

@@ -38,10 +38,18 @@ enum class ObjectMessageType : uint16_t {
   kSwGrant = 0x103,       ///< home -> requester: code = GrantResult (no holder existed).
   kSwRemove = 0x104,      ///< holder -> home: origin no longer holds (map,key); a = the request
                           ///< that made it the holder (stale removals are ignored).
+  kSwHandback = 0x105,    ///< departing holder -> home: please take (map,key) back; a = the
+                          ///< holder's stay (the home recalls it to itself if that still holds).
   kMwCall = 0x110,        ///< caller -> home: call `method` with body = args; req 0 = no reply.
   kMwReply = 0x111,       ///< home -> caller: code = CallStatus, body = encoded result.
   kMwTouch = 0x112,       ///< caller -> home: code = MwTouchOp.
   kMwTouchReply = 0x113,  ///< home -> caller: code = MwTouchResult.
+  // Scaling (DESIGN §6, docs/protocol.md). a = slot table version, b = slot.
+  kSwitched = 0x120,  ///< every instance -> every peer, once, at its switch to table `a`: nothing
+                      ///< routed by the older table follows on this channel.
+  kSlotPull = 0x121,  ///< new home -> old home: send slot `b` (of table `a`).
+  kSlotData = 0x122,  ///< old home -> new home: slot `b`'s directory and MultiWriter objects in
+                      ///< body (see migration.cc); the old home forgets them.
 };
 
 constexpr transport::MessageType ToTransport(ObjectMessageType t) noexcept {

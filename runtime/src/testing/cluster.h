@@ -25,6 +25,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -36,6 +37,7 @@
 #include <zmq.hpp>
 
 #include <s6/check.h>
+#include "control/scale_driver.h"
 #include "instance/instance.h"
 #include "keyspace/slot_table.h"
 
@@ -58,25 +60,9 @@ struct ClusterOptions {
 template <typename State>
 class Cluster {
  public:
-  explicit Cluster(ClusterOptions options) : options_(options) {
-    static std::atomic<int> cluster_seq{0};
-    const int seq = cluster_seq.fetch_add(1);
+  explicit Cluster(ClusterOptions options) : options_(options), seq_(NextSeq()) {
     std::vector<InstanceId> ids;
-    for (int i = 0; i < options_.instances; ++i) {
-      Node& n = *nodes_.emplace_back(std::make_unique<Node>());
-      Instance::Options io;
-      io.id = static_cast<InstanceId>(options_.first_id + static_cast<uint32_t>(i));
-      io.endpoint = Endpoint(seq, i);
-      io.zmq_context = &context_;
-      io.clock = options_.clock;
-      io.fibers = options_.fibers;
-      io.space = options_.space;
-      n.instance = std::make_unique<Instance>(io);
-      n.state = std::make_unique<State>(n.instance->space());
-      const Status st = n.instance->Start();
-      S6_CHECK(st.ok()) << st;
-      ids.push_back(io.id);
-    }
+    for (int i = 0; i < options_.instances; ++i) ids.push_back(NewNode().instance->id());
     for (auto& a : nodes_) {
       for (auto& b : nodes_) {
         if (a == b) continue;
@@ -86,16 +72,14 @@ class Cluster {
     }
     StatusOr<keyspace::SlotTable> table = keyspace::SlotTable::Initial(ids, options_.slots);
     S6_CHECK(table.ok()) << table.status();
-    for (auto& n : nodes_) n->instance->SetSlotTable(*table);
-    for (auto& n : nodes_) {
-      Node* node = n.get();
-      node->thread = std::thread([this, node] { node->instance->RunUntil(stop_); });
-    }
+    table_ = *table;
+    for (auto& n : nodes_) n->instance->SetSlotTable(table_);
+    for (auto& n : nodes_) StartLoop(*n);
     WaitReady();
   }
 
   ~Cluster() {
-    stop_.store(true, std::memory_order_release);
+    for (auto& n : nodes_) n->stop.store(true, std::memory_order_release);
     for (auto& n : nodes_) {
       if (n->thread.joinable()) n->thread.join();
     }
@@ -149,6 +133,62 @@ class Cluster {
     return f.get();
   }
 
+  /// Starts one more instance (id: first_id + its index), connected to every other and routing
+  /// by the table in force, but not a member of it (it homes nothing): Scale() makes it one.
+  /// Returns its index.
+  int AddInstance() {
+    Node& n = NewNode(&table_);
+    for (int i = 0; i + 1 < size(); ++i) {
+      const Status st =
+          instance(i).transport()->GetPeerState(n.instance->id()) == transport::PeerState::kUnknown
+              ? Run(i,
+                    [&n](State&, Instance& inst) {
+                      return inst.AddPeer(n.instance->id(), n.instance->endpoint());
+                    })
+              : OkStatus();
+      S6_CHECK(st.ok()) << st;
+      const Status back = n.instance->AddPeer(id(i), instance(i).endpoint());
+      S6_CHECK(back.ok()) << back;
+    }
+    StartLoop(n);
+    WaitReady();
+    return size() - 1;
+  }
+
+  /// Stops instance i's loop (its state stays readable only through what was returned before).
+  void StopInstance(int i) {
+    Node& n = *nodes_.at(static_cast<std::size_t>(i));
+    n.stop.store(true, std::memory_order_release);
+    if (n.thread.joinable()) n.thread.join();
+  }
+
+  /// The slot table in force (after the last successful Scale()).
+  const keyspace::SlotTable& table() const { return table_; }
+
+  /// Drives a scale event to the instances with indices `members` (control/scale_driver.h; the
+  /// caller links s6::control). On success the new table is in force.
+  StatusOr<control::ScaleReport> Scale(const std::vector<int>& members,
+                                       control::ScaleOptions options = {}) {
+    std::vector<InstanceId> ids;
+    for (int i : members) ids.push_back(id(i));
+    StatusOr<keyspace::SlotTable> next = table_.Rebalance(ids);
+    if (!next.ok()) return next.status();
+    std::vector<std::unique_ptr<InProcessTarget>> owned;
+    std::map<InstanceId, control::ScaleTarget*> targets;
+    std::map<InstanceId, std::string> endpoints;
+    for (int i = 0; i < size(); ++i) {
+      const InstanceId iid = id(i);
+      if (!table_.IsMember(iid) && !next->IsMember(iid)) continue;
+      owned.push_back(std::make_unique<InProcessTarget>(*this, i));
+      targets[iid] = owned.back().get();
+      endpoints[iid] = instance(i).endpoint();
+    }
+    StatusOr<control::ScaleReport> report =
+        control::RunScaleEvent(table_, *next, targets, endpoints, options);
+    if (report.ok()) table_ = *next;
+    return report;
+  }
+
   /// Instance i's counters as JSON (read on its loop thread).
   std::string StatsJson(int i) {
     return Run(i, [](State&, Instance& inst) { return inst.StatsJson(); });
@@ -159,7 +199,82 @@ class Cluster {
     std::unique_ptr<Instance> instance;
     std::unique_ptr<State> state;
     std::thread thread;
+    std::atomic<bool> stop{false};
   };
+
+  /// Drives one instance of this cluster on its loop thread; an instance that does not answer
+  /// within a second (stopped) is Unavailable, as a dead process would be.
+  class InProcessTarget final : public control::ScaleTarget {
+   public:
+    InProcessTarget(Cluster& c, int i) : c_(c), i_(i) {}
+    Status Prepare(const keyspace::SlotTable& current, const keyspace::SlotTable& next,
+                   const std::vector<std::pair<InstanceId, std::string>>& peers,
+                   const objspace::MigrationOptions& options) override {
+      return Call<Status>(
+          [&](Instance& inst) { return inst.PrepareScale(current, next, peers, options); });
+    }
+    Status Abort(uint64_t v) override {
+      return Call<Status>([v](Instance& inst) { return inst.AbortScale(v); });
+    }
+    Status Switch(uint64_t v) override {
+      return Call<Status>([v](Instance& inst) { return inst.SwitchScale(v); });
+    }
+    Status Complete(uint64_t v) override {
+      return Call<Status>([v](Instance& inst) { return inst.CompleteScale(v); });
+    }
+    StatusOr<Progress> Poll() override {
+      return Call<StatusOr<Progress>>([](Instance& inst) {
+        Progress p;
+        p.migration = inst.object_space().migration_status();
+        p.peers_not_ready = inst.PeersNotReady();
+        return StatusOr<Progress>(p);
+      });
+    }
+
+   private:
+    template <typename R, typename Fn>
+    R Call(Fn fn) {
+      try {
+        return c_.Run(
+            i_, [&fn](State&, Instance& inst) { return R(fn(inst)); },
+            std::chrono::milliseconds(1000));
+      } catch (const std::exception& e) {
+        return UnavailableError(e.what());
+      }
+    }
+
+    Cluster& c_;
+    int i_;
+  };
+
+  static int NextSeq() {
+    static std::atomic<int> cluster_seq{0};
+    return cluster_seq.fetch_add(1);
+  }
+
+  /// Builds and starts (transport bound, maps registered) instance number size().
+  Node& NewNode(const keyspace::SlotTable* table = nullptr) {
+    const int i = size();
+    Node& n = *nodes_.emplace_back(std::make_unique<Node>());
+    Instance::Options io;
+    io.id = static_cast<InstanceId>(options_.first_id + static_cast<uint32_t>(i));
+    io.endpoint = Endpoint(seq_, i);
+    io.zmq_context = &context_;
+    io.clock = options_.clock;
+    io.fibers = options_.fibers;
+    io.space = options_.space;
+    n.instance = std::make_unique<Instance>(io);
+    n.state = std::make_unique<State>(n.instance->space());
+    if (table != nullptr) n.instance->SetSlotTable(*table);
+    const Status st = n.instance->Start();
+    S6_CHECK(st.ok()) << st;
+    return n;
+  }
+
+  void StartLoop(Node& n) {
+    Node* node = &n;
+    node->thread = std::thread([node] { node->instance->RunUntil(node->stop); });
+  }
 
   std::string Endpoint(int seq, int i) const {
     const std::string tag =
@@ -197,8 +312,9 @@ class Cluster {
 
   const ClusterOptions options_;
   zmq::context_t context_;  // shared by all instances (inproc needs one context)
+  const int seq_;
   std::vector<std::unique_ptr<Node>> nodes_;
-  std::atomic<bool> stop_{false};
+  keyspace::SlotTable table_;
 };
 
 }  // namespace s6::testing
