@@ -387,7 +387,7 @@ int main(int argc, char** argv) {
       }
     }
     if (control && now >= next_control) {
-      serve_control(now_ns);
+      serve_control(NowNs());  // after this iteration's packets: windows start after them
       next_control = now + std::chrono::milliseconds(1);
     }
     if (now >= next_report) {

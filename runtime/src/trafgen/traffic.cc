@@ -206,6 +206,7 @@ void Tracker::OnSent(uint32_t instance, uint64_t tx_ns) {
   ++interval_[instance].sent;
   ++total_.sent;
   ++links_[instance].sent;
+  max_sent_tx_ns_ = std::max(max_sent_tx_ns_, tx_ns);
   for (Window& w : windows_) {
     if (w.Contains(tx_ns)) ++w.sent;
   }
@@ -224,7 +225,7 @@ Status Tracker::BeginWindow(std::string_view name, uint64_t now_ns) {
   }
   Window w;
   w.name = std::string(name);
-  w.start_ns = now_ns;
+  w.start_ns = std::max(now_ns, max_sent_tx_ns_ + 1);
   windows_.push_back(std::move(w));
   return OkStatus();
 }
@@ -233,7 +234,7 @@ Status Tracker::EndWindow(std::string_view name, uint64_t now_ns) {
   for (Window& w : windows_) {
     if (w.open && w.name == name) {
       w.open = false;
-      w.end_ns = now_ns;
+      w.end_ns = std::max(now_ns, max_sent_tx_ns_ + 1);
       return OkStatus();
     }
   }
@@ -245,7 +246,7 @@ void Tracker::CloseWindows(uint64_t now_ns) {
     if (!w.open) continue;
     w.open = false;
     w.closed_at_end = true;
-    w.end_ns = now_ns;
+    w.end_ns = std::max(now_ns, max_sent_tx_ns_ + 1);
   }
 }
 

@@ -204,9 +204,11 @@ class Tracker {
   /// Run totals of `instance`'s link (zeros if it never carried traffic).
   LinkTotals link(uint32_t instance) const;
 
-  /// Opens window `name` at `now_ns`; FailedPrecondition if one of that name is open.
+  /// Opens window `name` at `now_ns` (or just after the newest packet already sent, if later);
+  /// FailedPrecondition if one of that name is open.
   Status BeginWindow(std::string_view name, uint64_t now_ns);
-  /// Closes the open window `name` at `now_ns`; NotFound if none of that name is open.
+  /// Closes the open window `name` at `now_ns` (or just after the newest packet already sent);
+  /// NotFound if none of that name is open.
   Status EndWindow(std::string_view name, uint64_t now_ns);
   /// Closes every open window at `now_ns` (the end of the run).
   void CloseWindows(uint64_t now_ns);
@@ -220,6 +222,10 @@ class Tracker {
   uint64_t unprobed_ = 0;
   std::unordered_map<uint32_t, LinkTotals> links_;
   std::vector<Window> windows_;
+  // The latest generation time of a packet already sent. A window's bounds are placed after
+  // it, so whether a packet belongs to a window is the same when it is sent and when it comes
+  // back, even if the caller's clock reading is a little older than the newest probe.
+  uint64_t max_sent_tx_ns_ = 0;
   std::unordered_map<uint32_t, uint32_t> next_seq_;     // flow -> highest sequence seen + 1
   std::unordered_map<uint32_t, uint64_t> endpoint_of_;  // flow -> (src ip, src port) seen
   std::unordered_map<uint64_t, uint32_t> flow_at_;      // (src ip, src port) -> flow

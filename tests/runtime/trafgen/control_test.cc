@@ -156,6 +156,30 @@ TEST(ControlTest, WindowsAccountThePacketsGeneratedInside) {
   EXPECT_NE(j.find("\"closed_at_end\":true"), std::string::npos) << j;
 }
 
+TEST(ControlTest, WindowBoundsNeverChangeTheVerdictOnPacketsAlreadySent) {
+  // The loop read its clock (400) before it generated and sent packets stamped 500 and 700;
+  // a window opened "at 400" must not claim the first on its return, nor one closed "at 600"
+  // disown the second.
+  FlowConfig c;
+  c.concurrent_flows = 1;
+  FlowGenerator g(c);
+  Tracker tracker;
+  const auto a = Frame(g, 500);
+  tracker.OnSent(1, 500);
+  ASSERT_TRUE(tracker.BeginWindow("w", 400).ok());
+  EXPECT_EQ(tracker.windows()[0].start_ns, 501u);
+  const auto b = Frame(g, 700);
+  tracker.OnSent(1, 700);
+  ASSERT_TRUE(tracker.EndWindow("w", 600).ok());
+  EXPECT_EQ(tracker.windows()[0].end_ns, 701u);
+  tracker.OnReceived(1, a.data(), static_cast<uint32_t>(a.size()), 800);
+  tracker.OnReceived(1, b.data(), static_cast<uint32_t>(b.size()), 800);
+  const Window& w = tracker.windows()[0];
+  EXPECT_EQ(w.sent, 1u);
+  EXPECT_EQ(w.received, 1u);
+  EXPECT_EQ(w.latency.max(), 100u);
+}
+
 TEST(ReportTest, IntervalJsonHasTotalsAndEveryLink) {
   FlowConfig c;
   FlowGenerator g(c);
