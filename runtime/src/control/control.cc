@@ -173,6 +173,16 @@ void ControlClient::Reset() {
 }
 
 StatusOr<std::string> ControlClient::Call(const std::vector<std::string>& frames) {
+  StatusOr<std::string> reply = CallRaw(frames);
+  if (!reply.ok()) return reply;
+  const std::string_view r = *reply;
+  if (r == "ok") return std::string();
+  if (r.rfind("ok ", 0) == 0) return std::string(r.substr(3));
+  if (r.rfind("error ", 0) == 0) return FailedPreconditionError(r.substr(6));
+  return InternalError("control " + endpoint_ + ": malformed reply");
+}
+
+StatusOr<std::string> ControlClient::CallRaw(const std::vector<std::string>& frames) {
   try {
     for (std::size_t i = 0; i < frames.size(); ++i) {
       const auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
@@ -188,11 +198,7 @@ StatusOr<std::string> ControlClient::Call(const std::vector<std::string>& frames
                                    frames.front().substr(0, 32) + "' within " +
                                    std::to_string(timeout_.count()) + " ms");
     }
-    const std::string_view r = View(reply);
-    if (r == "ok") return std::string();
-    if (r.rfind("ok ", 0) == 0) return std::string(r.substr(3));
-    if (r.rfind("error ", 0) == 0) return FailedPreconditionError(r.substr(6));
-    return InternalError("control " + endpoint_ + ": malformed reply");
+    return std::string(View(reply));
   } catch (const zmq::error_t& e) {
     Reset();
     return UnavailableError("control " + endpoint_ + ": " + e.what());
@@ -270,6 +276,7 @@ objspace::MigrationStatus ParseMigrationStatus(std::string_view json) {
   m.outgoing_left = static_cast<uint32_t>(get("outgoing_left"));
   m.markers_missing = static_cast<uint32_t>(get("markers_missing"));
   m.held = get("held");
+  m.handbacks_pending = get("handbacks_pending");
   m.switched_at_ns = get("switched_at_ns");
   m.settled_at_ns = get("settled_at_ns");
   m.slots_in = get("slots_in");

@@ -71,6 +71,9 @@ class ControlClient {
   /// Sends `frames` and returns the reply's payload (what follows "ok "); an "error" reply is
   /// an error Status with its message; no reply in time is DeadlineExceeded.
   StatusOr<std::string> Call(const std::vector<std::string>& frames);
+  /// Sends `frames` and returns the reply as it came (for peers with their own reply format,
+  /// like s6-trafgen's control socket).
+  StatusOr<std::string> CallRaw(const std::vector<std::string>& frames);
   StatusOr<std::string> Call(std::string_view command) {
     return Call(std::vector<std::string>{std::string(command)});
   }

@@ -117,6 +117,7 @@ StatusOr<ScaleReport> RunScaleEvent(const keyspace::SlotTable& current,
   report.prepare_ms = MsSince(start);
 
   // Switch: from here on there is no way back.
+  if (options.before_switch) options.before_switch();
   for (InstanceId id : all) {
     const Status st = targets.at(id)->Switch(next.version());
     if (!st.ok()) return Annotate(id, "switch", st);
@@ -129,19 +130,25 @@ StatusOr<ScaleReport> RunScaleEvent(const keyspace::SlotTable& current,
   for (;;) {
     bool settled = true;
     std::string left;
+    uint32_t slots_left = 0;
+    uint64_t moved = 0;
     for (InstanceId id : all) {
       StatusOr<ScaleTarget::Progress> p = targets.at(id)->Poll();
       if (!p.ok()) return Annotate(id, "settle (status)", p.status());
       after[id] = p->migration;
       const objspace::MigrationStatus& m = p->migration;
+      slots_left += m.incoming_left;
+      moved += m.objects_in - before[id].objects_in;
       if (!m.settled()) {
         settled = false;
         left += " instance " + std::to_string(ToUint(id)) + ": " + std::to_string(m.incoming_left) +
                 " slots to receive, " + std::to_string(m.outgoing_left) + " to hand over, " +
                 std::to_string(m.markers_missing) + " markers missing" +
-                (m.departing ? ", " + std::to_string(m.held) + " objects held" : "") + ";";
+                (m.departing ? ", " + std::to_string(m.held) + " objects held" : "") + ", " +
+                std::to_string(m.handbacks_pending) + " handed-back objects in flight;";
       }
     }
+    if (options.on_progress) options.on_progress(slots_left, moved);
     if (settled) break;
     if (SteadyClock::now() > settle_deadline) {
       return DeadlineExceededError("scale to v" + std::to_string(next.version()) +

@@ -63,8 +63,12 @@ struct ScaleOptions {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds settle_timeout{10000};
   std::chrono::milliseconds poll_interval{2};
+  /// Called just before the first switch command (e.g. open a measurement window).
+  std::function<void()> before_switch;
   /// Called right after every instance was told to switch (re-steer the traffic here).
   std::function<void()> on_switched;
+  /// Called at every poll while settling: slots still to move, objects moved so far.
+  std::function<void(uint32_t slots_left, uint64_t objects_moved)> on_progress;
 };
 
 /// What one scale event did.

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string_view>
 
+#include "control/control.h"
 #include "instance/instance.h"
 #include "keyspace/slot_table.h"
 #include "packetio/pcap_port.h"
@@ -25,7 +26,11 @@ constexpr char kUsage[] =
     "usage: %s --id N --endpoint ENDPOINT [--peer ID=ENDPOINT]... [--members ID,ID,...]\n"
     "          [--port memif:SOCKET[:client|server] | pcap:IN:OUT | none]\n"
     "          [--dpdk-memory MB] [--file-prefix P] [--max-fibers N] [--busy-poll]\n"
-    "          [--stats-file F] [--stats-interval-ms N] [--duration S] [-- APP ARGS...]\n";
+    "          [--stats-file F] [--stats-interval-ms N] [--duration S]\n"
+    "          [--control ENDPOINT] [-- APP ARGS...]\n"
+    "  --members: the members of the slot table in force (default: this instance and its\n"
+    "  peers); an instance started to join a running cluster lists the current members, not\n"
+    "  itself, and becomes a member when the controller scales out (--control).\n";
 
 struct Args {
   uint32_t id = 0;
@@ -39,6 +44,7 @@ struct Args {
   uint32_t max_fibers = 1024;
   bool busy_poll = false;
   std::string stats_file;
+  std::string control;
   int stats_interval_ms = 500;
   double duration_s = 0;
   std::vector<std::string> app_args;
@@ -102,6 +108,8 @@ Status Parse(int argc, char** argv, Args& a) {
       }
     } else if (arg == "--stats-file") {
       a.stats_file = v;
+    } else if (arg == "--control") {
+      a.control = v;
     } else if (arg == "--stats-interval-ms") {
       uint32_t ms = 0;
       if (!ParseU32(v, ms) || ms == 0) return InvalidArgumentError("bad --stats-interval-ms");
@@ -239,6 +247,18 @@ int InstanceMain(int argc, char** argv, const std::string& program, const NfFact
       return 2;
     }
   }
+  // The controller's socket: polled from this loop, commands run between iterations.
+  zmq::context_t control_context(1);
+  std::unique_ptr<control::ControlServer> control;
+  if (!a.control.empty()) {
+    StatusOr<std::unique_ptr<control::ControlServer>> c =
+        control::ControlServer::Bind(control_context, a.control);
+    if (!c.ok()) {
+      std::fprintf(stderr, "%s: %s\n", program.c_str(), c.status().ToString().c_str());
+      return 1;
+    }
+    control = std::move(*c);
+  }
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   auto next_stats = start;
@@ -254,6 +274,8 @@ int InstanceMain(int argc, char** argv, const std::string& program, const NfFact
     if (now >= next_signal_check) {  // a system call: once a millisecond is enough
       signalfd_siginfo si;
       if (sigfd >= 0 && ::read(sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) break;
+      // `stop`, or the end of a scale-in that removed this instance.
+      if (control && control->Serve(inst)) break;
       next_signal_check = now + std::chrono::milliseconds(1);
     }
     if (a.duration_s > 0 && now - start >= std::chrono::duration<double>(a.duration_s)) break;

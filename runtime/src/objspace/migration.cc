@@ -40,8 +40,14 @@ bool GetKey(ByteReader& r, uint64_t& map, std::span<const uint8_t>& key) {
   return p != nullptr || len == 0;
 }
 
-constexpr uint64_t kHandbackScanNs = 20'000'000;    // departing: scan held objects this often
-constexpr uint64_t kHandbackRetryNs = 200'000'000;  // and offer one again after this long
+// Departing: held objects are offered back in rounds of at most kHandbackBatch every
+// kHandbackScanNs (a bounded rate, like the mover), once the slots have been handed over: by
+// then the flows that moved have fetched their objects themselves, and what is left is idle.
+// An offer is normally answered by a recall (ours, or one already on its way for someone
+// else); it is repeated only after kHandbackRetryNs, in case it was lost with a peer.
+constexpr uint64_t kHandbackScanNs = 5'000'000;
+constexpr std::size_t kHandbackBatch = 1000;
+constexpr uint64_t kHandbackRetryNs = 2'000'000'000;
 
 }  // namespace
 
@@ -63,6 +69,7 @@ std::string MigrationStatus::ToJson() const {
   field("outgoing_left", outgoing_left);
   field("markers_missing", markers_missing);
   field("held", held);
+  field("handbacks_pending", handbacks_pending);
   field("switched_at_ns", switched_at_ns);
   field("settled_at_ns", settled_at_ns);
   field("slots_in", slots_in);
@@ -229,6 +236,7 @@ MigrationStatus ObjectSpace::migration_status() const {
   s.outgoing_left = static_cast<uint32_t>(outgoing_.size());
   s.markers_missing = static_cast<uint32_t>(markers_missing_.size());
   s.held = held_.size();
+  s.handbacks_pending = handback_reqs_.size();
   return s;
 }
 
@@ -479,8 +487,10 @@ void ObjectSpace::OnSwHandback(const ObjectMessage& m) {
   r.a = m.a;
   Send(m.origin, ObjectMessageType::kSwRecall, r);
   ArmAcquireTimeout(k, e.req);
+  handback_reqs_.insert(e.req);
   ++stats_.dir_recalls;
   ++mstats_.handbacks_taken;
+  MaybeSettled();
 }
 
 bool ObjectSpace::RunMigration() {
@@ -505,11 +515,14 @@ bool ObjectSpace::RunMigration() {
       did = true;
     }
   }
-  if (mstats_.departing && now - last_handback_ns_ >= kHandbackScanNs) {
+  if (mstats_.departing && outgoing_.empty() && now - last_handback_ns_ >= kHandbackScanNs) {
     last_handback_ns_ = now;
+    std::size_t offered = 0;
     for (auto& [k, e] : held_) {
+      if (offered == kHandbackBatch) break;
       if (e->state != SwEntry::State::kHeld || e->recall_pending || e->detached) continue;
       if (e->handback_ns != 0 && now - e->handback_ns < kHandbackRetryNs) continue;
+      ++offered;
       e->handback_ns = now;
       ObjectMessage msg;
       msg.origin = self_;
@@ -526,10 +539,16 @@ bool ObjectSpace::RunMigration() {
 }
 
 void ObjectSpace::MaybeSettled() {
-  if (!in_transition_ || mstats_.settled_at_ns != 0) return;
-  if (incoming_left_ != 0 || !incoming_.empty() || !outgoing_.empty()) return;
-  if (mstats_.departing && !held_.empty()) return;
-  mstats_.settled_at_ns = Now();
+  if (!in_transition_) return;
+  const bool settled = incoming_left_ == 0 && incoming_.empty() && outgoing_.empty() &&
+                       handback_reqs_.empty() && (!mstats_.departing || held_.empty());
+  // Not sticky: a hand-back taken after the slots arrived unsettles the home again until the
+  // object is here (the departing instance must not be let go with it in flight).
+  if (!settled) {
+    mstats_.settled_at_ns = 0;
+  } else if (mstats_.settled_at_ns == 0) {
+    mstats_.settled_at_ns = Now();
+  }
 }
 
 }  // namespace s6::objspace

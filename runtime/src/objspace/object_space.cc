@@ -396,6 +396,7 @@ void ObjectSpace::Park(SwEntry& e, Waiter& w, bool retry_list) {
 }
 
 void ObjectSpace::Arrive(SwEntry& e, void* object, bool created) {
+  if (!handback_reqs_.empty() && handback_reqs_.erase(e.req) != 0) MaybeSettled();
   e.object = object;
   e.state = SwEntry::State::kHeld;
   ++held_count_;
@@ -416,6 +417,7 @@ void ObjectSpace::Arrive(SwEntry& e, void* object, bool created) {
 }
 
 void ObjectSpace::FinishAbsent(SwEntry& e, Waiter::Outcome outcome) {
+  if (!handback_reqs_.empty() && handback_reqs_.erase(e.req) != 0) MaybeSettled();
   for (Waiter* w : e.arrival) w->outcome = outcome;
   e.arrival.clear();
   scheduler_.Wake(ObjectWait(e.wait_id));

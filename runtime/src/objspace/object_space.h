@@ -74,6 +74,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <s6/clock.h>
@@ -150,14 +151,15 @@ struct MigrationOptions {
 
 /// Where this instance stands in a scale event (or after the last one).
 struct MigrationStatus {
-  uint64_t version = 0;          ///< slot table in force
-  uint64_t next_version = 0;     ///< prepared, not yet switched to (0: none)
-  bool in_transition = false;    ///< switched, not yet completed
-  bool departing = false;        ///< not a member of the table in force
-  uint32_t incoming_left = 0;    ///< slots this instance waits for
-  uint32_t outgoing_left = 0;    ///< slots this instance has not handed over yet
-  uint32_t markers_missing = 0;  ///< peers whose kSwitched has not arrived
-  uint64_t held = 0;             ///< SingleWriter objects held here
+  uint64_t version = 0;            ///< slot table in force
+  uint64_t next_version = 0;       ///< prepared, not yet switched to (0: none)
+  bool in_transition = false;      ///< switched, not yet completed
+  bool departing = false;          ///< not a member of the table in force
+  uint32_t incoming_left = 0;      ///< slots this instance waits for
+  uint32_t outgoing_left = 0;      ///< slots this instance has not handed over yet
+  uint32_t markers_missing = 0;    ///< peers whose kSwitched has not arrived
+  uint64_t held = 0;               ///< SingleWriter objects held here
+  uint64_t handbacks_pending = 0;  ///< home: handed-back objects still on their way here
   uint64_t switched_at_ns = 0;
   uint64_t settled_at_ns = 0;  ///< 0 until nothing is left to move (this instance's part)
   // Totals over all events.
@@ -174,7 +176,8 @@ struct MigrationStatus {
 
   /// True when this instance has nothing left to move for the current transition.
   bool settled() const {
-    return in_transition && incoming_left == 0 && outgoing_left == 0 && (!departing || held == 0);
+    return in_transition && incoming_left == 0 && outgoing_left == 0 && handbacks_pending == 0 &&
+           (!departing || held == 0);
   }
   std::string ToJson() const;
 };
@@ -448,6 +451,7 @@ class ObjectSpace final : public Space {
   std::vector<std::pair<uint64_t, InstanceId>> early_markers_;   // for versions not switched to
   std::vector<std::pair<uint32_t, InstanceId>> deferred_pulls_;  // (slot, requester)
   uint64_t last_handback_ns_ = 0;
+  std::unordered_set<uint64_t> handback_reqs_;  // home: hand-back acquisitions in flight
   MigrationStatus mstats_;
   TimerQueue timers_;
   /// Request deadlines. Every request gets the same timeout, so deadlines are added in

@@ -224,6 +224,36 @@ TEST(Scaling, MultiWriterObjectsMoveWithTheirSlot) {
   EXPECT_GT(homed, 0u) << "the newcomer homes none of the objects";
 }
 
+// Scale-in hands back every object the departing instance holds, and the event completes only
+// once they have all arrived (none may be in flight when the departing instance is let go).
+TEST(Scaling, ScaleInHandsBackEveryHeldObject) {
+  TestCluster c(Opts(3));
+  constexpr uint32_t kFlows = 3000;
+  c.Run(2, [](State& s, Instance&) {  // all held by the instance that will leave
+    for (uint32_t f = 0; f < kFlows; ++f) s.flows.get(KeyOf(f))->add(f);
+  });
+  auto report = c.Scale({0, 1});
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_GE(report->handbacks, kFlows / 2);  // some are recalled by flows, the rest handed back
+  const uint64_t left =
+      c.Run(2, [](State&, Instance& inst) { return inst.object_space().stats().sw_held; });
+  EXPECT_EQ(left, 0u);
+  c.StopInstance(2);  // gone, as a departed process would be
+  for (int i : {0, 1}) {
+    const auto counts = c.Run(i, [](State& s, Instance&) {
+      std::vector<int64_t> out;
+      for (uint32_t f = 0; f < kFlows; f += 97) out.push_back(s.flows.get(KeyOf(f))->count());
+      return out;
+    });
+    for (std::size_t j = 0; j < counts.size(); ++j)
+      EXPECT_EQ(counts[j], static_cast<int64_t>(j * 97));
+  }
+  for (int i : {0, 1}) {
+    const std::string stats = c.StatsJson(i);
+    EXPECT_NE(stats.find("\"sw_acquire_timeouts\":0,"), std::string::npos) << stats;
+  }
+}
+
 // A message routed by the old table that reaches the old home after the hand-over is forwarded
 // to the new home and applied there exactly once.
 TEST(Scaling, LateMessageToTheOldHomeIsForwarded) {
