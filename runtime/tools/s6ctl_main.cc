@@ -68,7 +68,7 @@ constexpr char kUsage[] =
     "                 [--pkt-size B] [--flow-size MEAN] [--missteer F] [--pcap FILE]\n"
     "                 [--arrival fixed|uniform|exp|pareto] [--scale-out-at T]...\n"
     "                 [--scale-in-at T]... [--migration gradual|stop-and-copy]\n"
-    "                 [--migration-rate SLOTS_PER_S] [--max-instances M]\n"
+    "                 [--migration-rate SLOTS_PER_S] [--max-instances M] [--stats-interval-ms N]\n"
     "                 [--summary-json FILE] [--csv FILE] [--bin-dir DIR] [--workdir DIR]\n"
     "                 [--quiet] [-- APP OPTIONS]\n"
     "       s6ctl status | scale-out | scale-in | kill ID   [--workdir DIR]\n"
@@ -175,6 +175,7 @@ struct RunArgs {
   std::vector<double> scale_in_at;
   s6::objspace::MigrationOptions migration;
   int max_instances = 0;
+  int stats_interval_ms = 200;
   std::string summary_json;
   std::string csv;
   std::string bin_dir;
@@ -332,7 +333,8 @@ bool LocalCluster::StartInstance(int id) {
        {std::string("--members"), IdList(members), std::string("--port"),
         "memif:" + Path(std::to_string(id) + ".memif") + ":client", std::string("--dpdk-memory"),
         std::string("128"), std::string("--stats-file"), Path(std::to_string(id) + ".json"),
-        std::string("--stats-interval-ms"), std::string("200"), std::string("--")}) {
+        std::string("--stats-interval-ms"), std::to_string(a_.stats_interval_ms),
+        std::string("--")}) {
     args.push_back(s);
   }
   args.insert(args.end(), app_args_.begin(), app_args_.end());
@@ -908,6 +910,9 @@ int main(int argc, char** argv) {
       } else if (k == "--migration-rate") {
         a.migration.slots_per_sec = static_cast<uint32_t>(std::stoul(v));
         if (a.migration.slots_per_sec == 0) return Usage("--migration-rate must be positive");
+      } else if (k == "--stats-interval-ms") {
+        a.stats_interval_ms = std::stoi(v);
+        if (a.stats_interval_ms < 10) return Usage("--stats-interval-ms must be at least 10");
       } else if (k == "--max-instances") {
         a.max_instances = std::stoi(v);
       } else if (k == "--summary-json") {

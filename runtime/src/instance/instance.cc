@@ -258,6 +258,7 @@ bool Instance::RunOnce(int max_wait_ms) {
     work += transport_->Poll(*router_, wait_ms);
     last_transport_poll_ns_ = now_ns;
   }
+  const uint64_t work_start_ns = wait_ms > 0 ? poll_clock_.NowNs() : now_ns;
   // After any wait: what runs below sees this time. A busy iteration on the real clock reuses
   // the reading above (clock reads are not free on every VM).
   space_->SetLoopTime(wait_ms == 0 && options_.clock == nullptr ? now_ns : clock_->NowNs());
@@ -278,6 +279,13 @@ bool Instance::RunOnce(int max_wait_ms) {
   FlushPackets();
   transport_->Flush();
   if (wait_ms > 0) ++loop_stats_.idle_sleeps;
+  if (work != 0) {
+    const uint64_t end_ns = poll_clock_.NowNs();
+    const uint64_t took = end_ns > work_start_ns ? end_ns - work_start_ns : 0;
+    if (took > 1'000'000) ++loop_stats_.slow_iterations;
+    if (took > 10'000'000) ++loop_stats_.very_slow_iterations;
+    loop_stats_.max_iteration_ns = std::max(loop_stats_.max_iteration_ns, took);
+  }
   if (work != 0) {
     ++loop_stats_.busy_iterations;
     idle_iterations_ = 0;
@@ -370,7 +378,10 @@ std::string Instance::StatsJson() const {
          ",\"timer_skips\":" + std::to_string(loop.timer_skips) +
          ",\"pings_answered\":" + std::to_string(loop.pings_answered) +
          ",\"unhandled_messages\":" + std::to_string(loop.unhandled_messages) +
-         ",\"idle_sleeps\":" + std::to_string(loop.idle_sleeps) + "}";
+         ",\"idle_sleeps\":" + std::to_string(loop.idle_sleeps) +
+         ",\"slow_iterations\":" + std::to_string(loop.slow_iterations) +
+         ",\"very_slow_iterations\":" + std::to_string(loop.very_slow_iterations) +
+         ",\"max_iteration_ns\":" + std::to_string(loop.max_iteration_ns) + "}";
   if (nf_ != nullptr) {
     const PacketStats& p = packet_stats_;
     out += ",\"packets\":{\"received\":" + std::to_string(p.received) +

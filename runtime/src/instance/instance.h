@@ -56,6 +56,11 @@ struct LoopStats {
   uint64_t pings_answered = 0;
   uint64_t unhandled_messages = 0;  ///< control-range messages (no handler yet)
   uint64_t idle_sleeps = 0;         ///< iterations that waited for input (adaptive polling)
+  /// Iterations whose work (not counting the wait for input) took over 1 ms / 10 ms, and the
+  /// longest: a stalled loop delays every packet behind it.
+  uint64_t slow_iterations = 0;
+  uint64_t very_slow_iterations = 0;
+  uint64_t max_iteration_ns = 0;
 };
 
 /// Counters of the packet path (NF attached with AttachPacketIo).

@@ -455,7 +455,7 @@ void ObjectSpace::OnSlotData(const ObjectMessage& m) {
 void ObjectSpace::ReleaseSlotQueue(uint32_t slot) {
   auto node = incoming_.extract(slot);
   if (node.empty()) return;
-  std::deque<std::pair<uint16_t, ByteBuffer>> queued = std::move(node.mapped().queued);
+  std::vector<std::pair<uint16_t, ByteBuffer>> queued = std::move(node.mapped().queued);
   for (auto& [type, bytes] : queued) HandleMessage(self_, type, bytes.span());
 }
 

@@ -297,8 +297,8 @@ class ObjectSpace final : public Space {
     AcquireMode sent_mode = AcquireMode::kGetOrCreate;
     uint64_t req = 0;      // the acquire request this stay answers (0: created at home)
     uint64_t wait_id = 0;  // arrival waiters park on {kObject, wait_id}, retry on wait_id + 1
-    std::deque<Waiter*> arrival;
-    std::deque<Waiter*> retry;
+    std::vector<Waiter*> arrival;  // vectors: an empty one allocates nothing (a deque does)
+    std::vector<Waiter*> retry;
     bool recall_pending = false;
     InstanceId recall_to{};
     uint64_t recall_req = 0;
@@ -429,7 +429,7 @@ class ObjectSpace final : public Space {
     bool requested = false;
     bool background = false;  // requested by the mover (counts against its window)
     bool arrived = false;     // stop-and-copy: arrived, waiting for the others
-    std::deque<std::pair<uint16_t, ByteBuffer>> queued;  // home-side messages, arrival order
+    std::vector<std::pair<uint16_t, ByteBuffer>> queued;  // home-side messages, arrival order
   };
   struct OutgoingSlot {
     InstanceId to{};
