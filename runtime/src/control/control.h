@@ -12,6 +12,7 @@
 // A request is a multipart message, frame 0 the command:
 //   status                                   -> ok {stats JSON, with "migration" and
 //                                               "peers_not_ready"}
+//   progress                                 -> ok {"migration":{..},"peers_not_ready":N}
 //   prepare | current table | next table | options | ID=ENDPOINT...
 //                                            -> ok   (tables in the s6 codec; options text
 //                                                     "mode=gradual|stop-and-copy rate=N

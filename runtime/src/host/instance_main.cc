@@ -217,7 +217,12 @@ int InstanceMain(int argc, char** argv, const std::string& program, const NfFact
     std::fprintf(stderr, "%s: port: %s\n", program.c_str(), port.status().ToString().c_str());
     return port.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
   }
+  // One ZeroMQ context (one I/O thread) for the transport and the control socket: on a small
+  // machine every extra thread is another context switch on each message's way.
+  zmq::context_t zmq_context(1);
   Instance::Options io;
+  io.zmq_context = &zmq_context;
+  io.transport_linger_ms = 2000;  // what a departing instance sent last must arrive
   io.id = static_cast<InstanceId>(a.id);
   io.endpoint = a.endpoint;
   io.fibers.max_fibers = a.max_fibers;
@@ -248,11 +253,10 @@ int InstanceMain(int argc, char** argv, const std::string& program, const NfFact
     }
   }
   // The controller's socket: polled from this loop, commands run between iterations.
-  zmq::context_t control_context(1);
   std::unique_ptr<control::ControlServer> control;
   if (!a.control.empty()) {
     StatusOr<std::unique_ptr<control::ControlServer>> c =
-        control::ControlServer::Bind(control_context, a.control);
+        control::ControlServer::Bind(zmq_context, a.control);
     if (!c.ok()) {
       std::fprintf(stderr, "%s: %s\n", program.c_str(), c.status().ToString().c_str());
       return 1;

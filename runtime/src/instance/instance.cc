@@ -44,6 +44,9 @@ Instance::~Instance() {
   // Unwind parked micro-threads first: their destructors may still release refs into the
   // space and send messages through the transport.
   scheduler_.reset();
+  // Forwarded packets the device never took go back to their pool (ports outlive us).
+  for (Packet* p : tx_staged_) tx_->Release(p);
+  tx_staged_.clear();
   space_.reset();
   transport_.reset();
 }
@@ -53,6 +56,7 @@ Status Instance::Start() {
   space_->Seal();
   transport::ZmqTransport::Options topt;
   topt.context = options_.zmq_context;
+  topt.linger_ms = options_.transport_linger_ms;
   topt.schema_hash = space_->SchemaHash();
   const uint32_t id = ToUint(options_.id);
   topt.log = [id](std::string_view line) {
@@ -125,8 +129,15 @@ Status Instance::SwitchScale(uint64_t version) { return space_->SwitchTable(vers
 
 Status Instance::CompleteScale(uint64_t version) {
   S6_RETURN_IF_ERROR(space_->CompleteTable(version));
+  // Not at once: the departed instance's last messages (transfers it sent just before it was
+  // settled) may still be in flight, and a removed peer's messages are dropped.
+  const uint64_t at = clock_->NowNs() + static_cast<uint64_t>(options_.departed_grace.count());
   for (InstanceId id : scale_departing_) {
-    if (id != options_.id) transport_->RemovePeer(id);
+    if (id == options_.id) continue;
+    space_->timers().Add(at, [this, id] {
+      // Unless it came back in the meantime (a later scale-out reused the id).
+      if (!space_->slot_table().IsMember(id)) transport_->RemovePeer(id);
+    });
   }
   scale_departing_.clear();
   return OkStatus();
@@ -180,6 +191,8 @@ void Instance::AttachPacketIo(NetworkFunction* nf, packetio::Port* rx, packetio:
 
 std::size_t Instance::TakePackets() {
   if (nf_ == nullptr) return 0;
+  // Output refused: take no more input until it drains (the packets wait in the port).
+  if (tx_staged_.size() >= options_.max_tx_backlog / 2) return 0;
   const std::size_t room = options_.fibers.max_fibers - scheduler_->in_flight();
   const std::size_t want = std::min<std::size_t>(room, rx_batch_.size());
   if (want == 0) return 0;
@@ -227,9 +240,23 @@ void Instance::ProcessPacket(Packet* pkt) {
 
 void Instance::FlushPackets() {
   if (tx_staged_.empty()) return;
-  packet_stats_.forwarded += tx_staged_.size();
-  tx_->Transmit(tx_staged_);
-  tx_staged_.clear();
+  // What the device refuses (its ring is full: the next hop is slow) waits here and goes
+  // first next iteration; only beyond a bound is it dropped (counted by the port).
+  std::size_t sent = 0;
+  while (sent < tx_staged_.size()) {
+    const std::size_t n = tx_->TransmitSome(std::span<Packet* const>(tx_staged_).subspan(sent));
+    if (n == 0) break;
+    sent += n;
+  }
+  packet_stats_.forwarded += sent;
+  tx_staged_.erase(tx_staged_.begin(), tx_staged_.begin() + static_cast<std::ptrdiff_t>(sent));
+  if (tx_staged_.size() > options_.max_tx_backlog) {
+    const std::size_t excess = tx_staged_.size() - options_.max_tx_backlog;
+    packet_stats_.tx_backlog_dropped += excess;
+    tx_->Transmit(std::span<Packet* const>(tx_staged_).first(excess));  // frees; tx_dropped
+    tx_staged_.erase(tx_staged_.begin(), tx_staged_.begin() + static_cast<std::ptrdiff_t>(excess));
+  }
+  packet_stats_.tx_backlog = tx_staged_.size();
 }
 
 bool Instance::RunOnce(int max_wait_ms) {
@@ -239,7 +266,7 @@ bool Instance::RunOnce(int max_wait_ms) {
   const bool may_wait =
       !options_.busy_poll && (nf_ == nullptr || idle_iterations_ >= options_.idle_spins);
   if (may_wait && max_wait_ms > 0 && scheduler_->ready() == 0 && !space_->has_local_messages() &&
-      posted_size_.load(std::memory_order_acquire) == 0) {
+      tx_staged_.empty() && posted_size_.load(std::memory_order_acquire) == 0) {
     const uint64_t now = clock_->NowNs();
     const uint64_t next = space_->NextTimerDeadline();
     if (next > now) {
@@ -390,6 +417,8 @@ std::string Instance::StatsJson() const {
            ",\"consumed\":" + std::to_string(p.consumed) +
            ",\"aborted\":" + std::to_string(p.aborted) +
            ",\"in_flight\":" + std::to_string(p.in_flight) +
+           ",\"tx_backlog\":" + std::to_string(p.tx_backlog) +
+           ",\"tx_backlog_dropped\":" + std::to_string(p.tx_backlog_dropped) +
            ",\"rx_port\":" + rx_->stats().ToJson() + ",\"tx_port\":" + tx_->stats().ToJson() + "}";
     out += ",\"nf\":" + nf_->StatsJson();
   }

@@ -67,10 +67,12 @@ struct LoopStats {
 struct PacketStats {
   uint64_t received = 0;
   uint64_t forwarded = 0;
-  uint64_t dropped = 0;    ///< Verdict::kDrop
-  uint64_t consumed = 0;   ///< Verdict::kConsumed
-  uint64_t aborted = 0;    ///< the packet's micro-thread ended in an exception (packet freed)
-  uint64_t in_flight = 0;  ///< gauge: packets being processed
+  uint64_t dropped = 0;     ///< Verdict::kDrop
+  uint64_t consumed = 0;    ///< Verdict::kConsumed
+  uint64_t aborted = 0;     ///< the packet's micro-thread ended in an exception (packet freed)
+  uint64_t in_flight = 0;   ///< gauge: packets being processed
+  uint64_t tx_backlog = 0;  ///< gauge: forwarded packets the device has not taken yet
+  uint64_t tx_backlog_dropped = 0;  ///< dropped because that backlog was full
 };
 
 class Instance final : public Context {
@@ -97,6 +99,14 @@ class Instance final : public Context {
     /// While the loop is busy, the longest time between two receives from the transport (a
     /// receive costs system calls even when nothing arrived). Idle loops always poll.
     uint64_t transport_poll_interval_ns = 20'000;
+    /// How long closing the transport may wait to deliver what it queued (a departing instance
+    /// exits right after its last hand-overs).
+    int transport_linger_ms = 0;
+    /// After a scale event, messages from an instance that left are still accepted this long
+    /// (what it sent last may still be on its way), then it is forgotten.
+    std::chrono::nanoseconds departed_grace = std::chrono::seconds(3);
+    /// Forwarded packets kept for retry while the output device refuses them.
+    std::size_t max_tx_backlog = 4096;
     /// Bound of the cross-thread task queue.
     std::size_t max_posted = 1 << 16;
   };

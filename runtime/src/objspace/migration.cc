@@ -46,7 +46,7 @@ bool GetKey(ByteReader& r, uint64_t& map, std::span<const uint8_t>& key) {
 // An offer is normally answered by a recall (ours, or one already on its way for someone
 // else); it is repeated only after kHandbackRetryNs, in case it was lost with a peer.
 constexpr uint64_t kHandbackScanNs = 5'000'000;
-constexpr std::size_t kHandbackBatch = 1000;
+constexpr std::size_t kHandbackBatch = 250;
 constexpr uint64_t kHandbackRetryNs = 2'000'000'000;
 
 }  // namespace
@@ -150,6 +150,7 @@ void ObjectSpace::DoSwitch() {
   in_transition_ = true;
   mstats_.switched_at_ns = now;
   mstats_.settled_at_ns = 0;
+  mstats_.slots_in_event = 0;
   mstats_.departing = !table_.IsMember(self_);
   incoming_.clear();
   outgoing_.clear();
@@ -196,6 +197,7 @@ void ObjectSpace::DoSwitch() {
   }
   if (migration_.mode == MigrationMode::kStopAndCopy) {
     for (uint32_t slot : mover_order_) SendPull(slot);
+    mstats_.pulls_background += mover_order_.size();
     mover_next_ = mover_order_.size();
   }
   if (markers_missing_.empty()) AnswerDeferredPulls();
@@ -418,10 +420,22 @@ void ObjectSpace::OnSlotData(const ObjectMessage& m) {
   ok = ok && r.AtEnd();
   if (!ok) {
     for (Mw& o : mw) o.map->ops->destroy(o.object);
+    if (in->second.background) {
+      in->second.background = false;
+      --mover_inflight_;
+    }
     ++mstats_.bad_slot_data;
     ++stats_.malformed;
     return;  // the slot stays incoming: its users time out, the controller sees it unsettled
   }
+  if (mstats_.slots_in_event == 0) {
+    // The first slot of this event: size the tables for all of them at once (rehashing tens of
+    // thousands of entries while packets wait is what we avoid).
+    const std::size_t slots = incoming_.size();
+    directory_.reserve(directory_.size() + dir.size() * slots + slots);
+    mw_homed_.reserve(mw_homed_.size() + mw.size() * slots);
+  }
+  ++mstats_.slots_in_event;
   for (const Dir& d : dir) {
     if (!directory_.emplace(MakeKey(d.map->id, d.key), DirEntry{d.holder, d.req}).second) {
       ++stats_.unexpected;

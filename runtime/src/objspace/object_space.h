@@ -172,6 +172,7 @@ struct MigrationStatus {
   uint64_t queued = 0;            ///< home-side messages that waited for their slot
   uint64_t handbacks_sent = 0;    ///< departing: objects offered back to their home
   uint64_t handbacks_taken = 0;   ///< home: objects recalled to here on a hand-back
+  uint64_t slots_in_event = 0;    ///< slots received in the current transition
   uint64_t bad_slot_data = 0;     ///< slot data that failed to decode (counted, dropped)
 
   /// True when this instance has nothing left to move for the current transition.

@@ -169,6 +169,26 @@ std::size_t DpdkPort::Transmit(std::span<Packet* const> pkts) {
   return sent_total;
 }
 
+std::size_t DpdkPort::TransmitSome(std::span<Packet* const> pkts) {
+  const std::size_t n = std::min(scratch_.size(), pkts.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    Packet* p = pkts[i];
+    auto* m = static_cast<rte_mbuf*>(p->handle);
+    const uint32_t headroom = static_cast<uint32_t>(p->data - rte_pktmbuf_mtod(m, uint8_t*));
+    if (headroom != 0) rte_pktmbuf_adj(m, static_cast<uint16_t>(headroom));  // idempotent
+    m->data_len = static_cast<uint16_t>(p->len);
+    m->pkt_len = p->len;
+    scratch_[i] = m;
+  }
+  const uint16_t sent = rte_eth_tx_burst(port_id_, 0, scratch_.data(), static_cast<uint16_t>(n));
+  for (std::size_t i = 0; i < sent; ++i) {
+    stats_.tx_bytes += pkts[i]->len;
+    Unwrap(pkts[i]);
+  }
+  stats_.tx_packets += sent;
+  return sent;
+}
+
 void DpdkPort::Release(Packet* pkt) {
   rte_pktmbuf_free(static_cast<rte_mbuf*>(pkt->handle));
   Unwrap(pkt);

@@ -67,6 +67,7 @@ class DpdkPort final : public Port {
   const std::string& name() const override { return name_; }
   std::size_t Receive(std::span<Packet*> out) override;
   std::size_t Transmit(std::span<Packet* const> pkts) override;
+  std::size_t TransmitSome(std::span<Packet* const> pkts) override;
   void Release(Packet* pkt) override;
   Packet* Allocate(uint32_t len) override;
   PortStats stats() const override;

@@ -45,6 +45,10 @@ class Port {
   virtual std::size_t Receive(std::span<Packet*> out) = 0;
   /// Sends `pkts`, taking ownership of all of them; returns how many were accepted.
   virtual std::size_t Transmit(std::span<Packet* const> pkts) = 0;
+  /// Sends a prefix of `pkts` and returns its length; the device takes ownership of those
+  /// only, the rest stay the caller's (to retry: backpressure instead of loss). Ports that
+  /// never refuse take everything (the default).
+  virtual std::size_t TransmitSome(std::span<Packet* const> pkts) { return Transmit(pkts); }
   /// Gives a received (or allocated) packet back without sending it.
   virtual void Release(Packet* pkt) = 0;
   /// A buffer of `len` bytes from the port's pool for a packet that originates here (traffic
