@@ -362,6 +362,7 @@ bool LocalCluster::WaitInstanceReady(int id) {
       procs_.erase(id);
       return false;
     }
+    ServeAttach(std::chrono::duration<double>(Clock::now() - start_).count());
     if (!control_ok) control_ok = procs_[id].control->Call("status").ok();
     if (control_ok) {
       StatusOr<std::string> tg = trafgen_ctl_->CallRaw({"status"});
@@ -400,6 +401,8 @@ std::string LocalCluster::ScaleTo(const std::vector<InstanceId>& members,
     }
   };
   o.on_progress = [&](uint32_t slots_left, uint64_t moved) {
+    // Attached operators are answered during an event too (new requests queue behind it).
+    ServeAttach(std::chrono::duration<double>(Clock::now() - start_).count());
     if (a_.quiet || Clock::now() - last_progress_ < std::chrono::milliseconds(100)) return;
     last_progress_ = Clock::now();
     std::printf("%6.1f   migrating to v%llu: %u slots left, %llu objects moved\n",
