@@ -696,7 +696,7 @@ int LocalCluster::Run() {
     }
     const auto now = Clock::now();
     if (!a_.quiet && now >= next_table) {
-      PrintTable(t);
+      PrintTable(std::chrono::duration<double>(now - start_).count());
       next_table = now + std::chrono::seconds(1);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "host/instance_main.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -212,11 +213,9 @@ int InstanceMain(int argc, char** argv, const std::string& program, const NfFact
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   const int sigfd = signalfd(-1, &stop_signals, SFD_NONBLOCK | SFD_CLOEXEC);
 
-  StatusOr<PortHolder> port = OpenPort(a);
-  if (!port.ok()) {
-    std::fprintf(stderr, "%s: port: %s\n", program.c_str(), port.status().ToString().c_str());
-    return port.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
-  }
+  // Declared before the instance so it outlives it (the instance gives packets back to it).
+  PortHolder port_holder;
+  PortHolder* const port = &port_holder;
   // One ZeroMQ context (one I/O thread) for the transport and the control socket: on a small
   // machine every extra thread is another context switch on each message's way.
   zmq::context_t zmq_context(1);
@@ -226,8 +225,23 @@ int InstanceMain(int argc, char** argv, const std::string& program, const NfFact
   io.id = static_cast<InstanceId>(a.id);
   io.endpoint = a.endpoint;
   io.fibers.max_fibers = a.max_fibers;
+  io.fibers.prewarm_stacks = a.max_fibers;  // a burst must not fault its stacks in
+  // Memory freed after a burst stays mapped for the next one (no trim, no per-chunk mmap):
+  // page faults are what stall the loop on a VM.
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
   io.busy_poll = a.busy_poll;
   Instance inst(io);
+  // The link comes up (and traffic may start) when the port opens: only after the instance
+  // is built, its micro-thread stacks included.
+  {
+    StatusOr<PortHolder> opened = OpenPort(a);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "%s: port: %s\n", program.c_str(), opened.status().ToString().c_str());
+      return opened.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
+    }
+    port_holder = std::move(*opened);
+  }
   StatusOr<std::unique_ptr<NetworkFunction>> nf = factory(inst.space(), a.app_args);
   if (!nf.ok()) {
     std::fprintf(stderr, "%s: %s\n", program.c_str(), nf.status().message().c_str());

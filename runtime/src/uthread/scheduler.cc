@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "uthread/scheduler.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <utility>
@@ -75,6 +76,10 @@ Scheduler::Fiber* Scheduler::List::PopFront() {
 Scheduler::Scheduler(Options options) : options_(options), stacks_(options.stack_size) {
   Require(options_.max_fibers > 0, "max_fibers must be positive");
   waits_.reserve(options_.max_fibers);
+  if (options_.prewarm_stacks != 0) {
+    stacks_.Reserve(std::min<std::size_t>(options_.prewarm_stacks, options_.max_fibers),
+                    options_.prewarm_bytes);
+  }
 }
 
 Scheduler::~Scheduler() {

@@ -75,6 +75,9 @@ class Scheduler {
     std::size_t stack_size = 64 * 1024;
     /// Maximum number of micro-threads alive at once.
     uint32_t max_fibers = 1024;
+    /// Stacks created (and their top `prewarm_bytes` touched) at construction.
+    uint32_t prewarm_stacks = 0;
+    std::size_t prewarm_bytes = 16 * 1024;
   };
 
   explicit Scheduler(Options options);

@@ -4,8 +4,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -56,6 +58,16 @@ boost::context::stack_context StackPool::Allocate() {
   sctx.size = stack_size_;
   sctx.sp = static_cast<char*>(base) + page_size_ + stack_size_;  // stacks grow down
   return sctx;
+}
+
+void StackPool::Reserve(std::size_t count, std::size_t touch_bytes) {
+  touch_bytes = std::min(touch_bytes, stack_size_);
+  std::vector<boost::context::stack_context> made;
+  while (created_ < count) {
+    made.push_back(Allocate());
+    std::memset(static_cast<char*>(made.back().sp) - touch_bytes, 0, touch_bytes);
+  }
+  for (auto& sctx : made) Deallocate(sctx);
 }
 
 void StackPool::Deallocate(boost::context::stack_context& sctx) noexcept {

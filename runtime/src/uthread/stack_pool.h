@@ -24,6 +24,11 @@ class StackPool {
   StackPool(const StackPool&) = delete;
   StackPool& operator=(const StackPool&) = delete;
 
+  /// Creates stacks until `count` exist and writes the top `touch_bytes` of each new one, so a
+  /// burst of micro-threads later finds them mapped: page faults are expensive on some VMs,
+  /// and a burst of them stalls the data plane exactly when it is busiest.
+  void Reserve(std::size_t count, std::size_t touch_bytes);
+
   boost::context::stack_context Allocate();
   void Deallocate(boost::context::stack_context& sctx) noexcept;
 
