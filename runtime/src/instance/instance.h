@@ -39,6 +39,7 @@
 #include "keyspace/slot_table.h"
 #include "objspace/object_space.h"
 #include "packetio/port.h"
+#include "stats/histogram.h"
 #include "transport/zmq_transport.h"
 #include "uthread/scheduler.h"
 
@@ -67,11 +68,13 @@ struct LoopStats {
 struct PacketStats {
   uint64_t received = 0;
   uint64_t forwarded = 0;
-  uint64_t dropped = 0;     ///< Verdict::kDrop
-  uint64_t consumed = 0;    ///< Verdict::kConsumed
-  uint64_t aborted = 0;     ///< the packet's micro-thread ended in an exception (packet freed)
-  uint64_t in_flight = 0;   ///< gauge: packets being processed
-  uint64_t tx_backlog = 0;  ///< gauge: forwarded packets the device has not taken yet
+  uint64_t dropped = 0;         ///< Verdict::kDrop
+  uint64_t consumed = 0;        ///< Verdict::kConsumed
+  uint64_t aborted = 0;         ///< the packet's micro-thread ended in an exception (packet freed)
+  uint64_t in_flight = 0;       ///< gauge: packets being processed
+  uint64_t dwell_over_1ms = 0;  ///< forwarded packets that spent over 1 ms in the instance
+  uint64_t dwell_over_10ms = 0;
+  uint64_t tx_backlog = 0;          ///< gauge: forwarded packets the device has not taken yet
   uint64_t tx_backlog_dropped = 0;  ///< dropped because that backlog was full
 };
 
@@ -220,6 +223,8 @@ class Instance final : public Context {
   packetio::Port* tx_ = nullptr;   // not owned
   std::vector<Packet*> rx_batch_;
   std::vector<Packet*> tx_staged_;  // forwarded this iteration
+  std::size_t dwell_recorded_ = 0;  // tx_staged_[0, this) had their dwell recorded
+  stats::LatencyHistogram dwell_;
   PacketStats packet_stats_;
   uint32_t idle_iterations_ = 0;
   SteadyClock poll_clock_;
