@@ -6,6 +6,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -42,7 +43,9 @@ struct Args {
   std::string port = "none";
   int dpdk_memory_mb = 256;
   std::string file_prefix;
-  uint32_t max_fibers = 1024;
+  // Packets waiting for remote state hold a micro-thread each; when the cap is reached new
+  // packets wait in the ring behind them (head-of-line blocking), so it is generous.
+  uint32_t max_fibers = 4096;
   bool busy_poll = false;
   std::string stats_file;
   std::string control;
@@ -225,7 +228,8 @@ int InstanceMain(int argc, char** argv, const std::string& program, const NfFact
   io.id = static_cast<InstanceId>(a.id);
   io.endpoint = a.endpoint;
   io.fibers.max_fibers = a.max_fibers;
-  io.fibers.prewarm_stacks = a.max_fibers;  // a burst must not fault its stacks in
+  // A burst must not fault its stacks in (the first 2048; more are made on demand).
+  io.fibers.prewarm_stacks = std::min<uint32_t>(a.max_fibers, 2048);
   // Memory freed after a burst stays mapped for the next one (no trim, no per-chunk mmap):
   // page faults are what stall the loop on a VM.
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
