@@ -150,6 +150,12 @@ void BatchBuilder::Append(MessageType type, std::span<const uint8_t> payload, ui
 
 std::span<const uint8_t> BatchBuilder::Seal(uint64_t sequence) {
   S6_CHECK_NE(sequence, 0u) << "batch sequences start at 1";
+  return WriteHeader(sequence);
+}
+
+std::span<const uint8_t> BatchBuilder::SealUnnumbered() { return WriteHeader(0); }
+
+std::span<const uint8_t> BatchBuilder::WriteHeader(uint64_t sequence) {
   ByteBuffer header;
   ByteWriter w(header);
   w.PutUnsigned(kBatchMagic);
@@ -161,6 +167,15 @@ std::span<const uint8_t> BatchBuilder::Seal(uint64_t sequence) {
   S6_DCHECK_EQ(header.size(), kBatchHeaderSize);
   std::memcpy(buffer_.data(), header.data(), kBatchHeaderSize);
   return buffer_.span();
+}
+
+void SetBatchSequence(std::span<uint8_t> batch, uint64_t sequence) {
+  S6_CHECK_LE(kBatchHeaderSize, batch.size()) << "not a sealed batch";
+  S6_CHECK_NE(sequence, 0u) << "batch sequences start at 1";
+  ByteBuffer scratch;  // inline storage: no allocation
+  ByteWriter w(scratch);
+  w.PutUnsigned(sequence);
+  std::memcpy(batch.data() + kBatchSequenceOffset, scratch.data(), sizeof sequence);
 }
 
 // Hello payloads are encoded field by field with the s6 codecs (InstanceId is a fixed-type enum).

@@ -47,6 +47,8 @@ inline constexpr uint16_t kBatchMagic = 0x3653;
 inline constexpr uint8_t kWireVersion = 1;
 /// magic u16 + version u8 + flags u8 + sender u32 + sequence u64 + count u32.
 inline constexpr std::size_t kBatchHeaderSize = 2 + 1 + 1 + 4 + 8 + 4;
+/// Where the sequence field starts in the batch header (after magic, version, flags, sender).
+inline constexpr std::size_t kBatchSequenceOffset = 2 + 1 + 1 + 4;
 /// type u16 + flags u16 + length u32.
 inline constexpr std::size_t kMessageHeaderSize = 2 + 2 + 4;
 /// Batch flag bits defined by this wire version (none yet); other bits are rejected.
@@ -215,6 +217,11 @@ class BatchBuilder {
   /// span stays valid until the next Append/Clear.
   std::span<const uint8_t> Seal(uint64_t sequence);
 
+  /// Like Seal, but with sequence 0, "not numbered yet": a sender that numbers batches only when
+  /// they leave (ZmqTransport) writes the number with SetBatchSequence then. ParseBatch rejects
+  /// sequence 0, so a batch that escaped unnumbered could never pass for a real one.
+  std::span<const uint8_t> SealUnnumbered();
+
   /// Drops all messages (keeps the buffer's capacity).
   void Clear();
 
@@ -223,11 +230,16 @@ class BatchBuilder {
  private:
   std::size_t BeginMessage(MessageType type, uint16_t flags);
   void EndMessage(std::size_t start);
+  std::span<const uint8_t> WriteHeader(uint64_t sequence);
 
   InstanceId sender_;
   uint32_t count_ = 0;
   ByteBuffer buffer_;
 };
+
+/// Writes `sequence` (not 0) into the header of the sealed batch `batch` (at least
+/// kBatchHeaderSize bytes), in place.
+void SetBatchSequence(std::span<uint8_t> batch, uint64_t sequence);
 
 /// kHello payload.
 struct HelloPayload {

@@ -29,13 +29,19 @@
 // *Handshake.* Adding a peer sends kHello with our instance id, wire version and schema hash
 // (the hash of every state-class schema, from s6c). A peer whose hash equals ours is kReady;
 // one whose hash differs is kRefused, on both sides, with one clear log line. Data is exchanged
-// only with kReady peers; a message sent to a peer that is still kConnecting waits (bounded) in
-// its pending batch until the handshake completes.
+// only with kReady peers; a message sent to a peer that is still kConnecting waits in its pending
+// batch until the handshake completes (bounded: one batch; a Send beyond that is dropped and
+// counted). Start-up traffic must not reach that bound: instances start at slightly different
+// times, and what they send to each other then has to wait, not be lost.
 //
-// *Backpressure.* If a peer cannot take more (its queue in the network layer is full), sealed
-// batches wait in a bounded per-peer queue and are retried at the next Flush. When that queue is
-// full too, the batch is dropped and counted; its sequence number is consumed, so the receiver
-// sees the gap. Nothing on the data path allocates without bound or blocks.
+// *Backpressure.* If a peer cannot take more (its queue in the network layer is full, or its
+// connection is not up yet), sealed batches wait in a bounded per-peer queue and are retried
+// first at the next Flush; new messages meanwhile collect in the pending batch (no batch is
+// sealed behind one that waits). Only when the pending batch and the queue are both full does
+// Send drop a message, counted. A batch consumes a sequence number only when the network layer
+// takes it, so a receiver's sequence gap always means batches lost after they were sent, never
+// ones the sender dropped (those are the sender's counters). Nothing on the data path allocates
+// without bound or blocks.
 //
 // *Errors.* Setup (Start, AddPeer) returns s6::Status. Data-path calls return nothing or counts;
 // their failures are counters in TransportStats (convention 7: "would block" is not an error).
@@ -94,9 +100,11 @@ struct TransportStats {
   uint64_t messages_sent = 0;          ///< Messages in those batches (handshake included).
   uint64_t bytes_sent = 0;             ///< Bytes of those batches, headers included.
   uint64_t send_would_block = 0;       ///< Flush attempts that found a peer's network queue full.
-  uint64_t send_dropped_batches = 0;   ///< Batches dropped: the per-peer retry queue was full.
+  uint64_t send_dropped_batches = 0;   ///< Sealed batches dropped unsent (a handshake reply that
+                                       ///< found the retry queue full, a network error).
   uint64_t send_dropped_messages = 0;  ///< Messages dropped (in such batches, to unknown or
-                                       ///< refused peers, oversized, or over the pending cap).
+                                       ///< refused peers, oversized, or with the pending batch
+                                       ///< and the retry queue full).
   uint64_t send_errors = 0;            ///< Network errors while sending (other than "would block").
 
   // Receiving.
@@ -185,11 +193,13 @@ class Transport {
   virtual void RemovePeer(InstanceId id) = 0;
 
   /// Appends a message for `to` to that peer's pending batch (copying `payload`). Never blocks,
-  /// never fails loudly: messages to unknown or refused peers are dropped and counted.
+  /// never fails loudly: messages to unknown or refused peers, and those that find no room (see
+  /// Backpressure), are dropped and counted.
   virtual void Send(InstanceId to, MessageType type, std::span<const uint8_t> payload) = 0;
 
   /// End of a loop iteration: every kReady peer's pending batch leaves as one network message;
-  /// batches held back earlier are retried first. Never blocks.
+  /// batches held back earlier are retried first, and while some are still held back the
+  /// pending batch stays pending (it leaves, whole, at a later Flush). Never blocks.
   virtual void Flush() = 0;
 
   /// Receives the batches that have arrived, validates them and delivers their messages to

@@ -76,6 +76,9 @@ Status ZmqTransport::CheckOptions() const {
   if (options_.send_hwm < 0 || options_.recv_hwm < 0) {
     return InvalidArgumentError("ZmqTransport: high-water marks must not be negative");
   }
+  if (options_.reconnect_ivl_ms < 1) {
+    return InvalidArgumentError("ZmqTransport: reconnect_ivl_ms must be at least 1");
+  }
   return OkStatus();
 }
 
@@ -132,12 +135,7 @@ Status ZmqTransport::AddPeer(InstanceId id, std::string endpoint) {
 
   auto peer = std::make_unique<Peer>(id, std::move(endpoint), self_);
   try {
-    zmq::socket_t push(*context_, zmq::socket_type::push);
-    push.set(zmq::sockopt::linger, options_.linger_ms);
-    push.set(zmq::sockopt::sndhwm, options_.send_hwm);
-    push.set(zmq::sockopt::immediate, true);
-    push.connect(peer->endpoint);
-    peer->socket = std::move(push);
+    peer->socket = ConnectPush(peer->endpoint);
   } catch (const zmq::error_t& e) {
     return FromZmqError(
         e, "ZmqTransport: cannot connect to instance " + std::to_string(ToUint(id)) + " at",
@@ -155,6 +153,27 @@ Status ZmqTransport::AddPeer(InstanceId id, std::string endpoint) {
     AnswerHello(p, hello);
   }
   return OkStatus();
+}
+
+zmq::socket_t ZmqTransport::ConnectPush(const std::string& endpoint) {
+  zmq::socket_t push(*context_, zmq::socket_type::push);
+  push.set(zmq::sockopt::linger, options_.linger_ms);
+  push.set(zmq::sockopt::sndhwm, options_.send_hwm);
+  push.set(zmq::sockopt::immediate, true);
+  push.set(zmq::sockopt::reconnect_ivl, options_.reconnect_ivl_ms);
+  push.connect(endpoint);
+  return push;
+}
+
+void ZmqTransport::ReopenSocket(Peer& p) {
+  p.reopened = true;
+  try {
+    // Move-assigning closes the old socket. It holds none of our batches: with immediate=1 and
+    // no send ever accepted, everything still waits in p.queue.
+    p.socket = ConnectPush(p.endpoint);
+  } catch (const zmq::error_t&) {
+    // Keep the old socket; ZeroMQ keeps retrying it at its reconnect interval.
+  }
 }
 
 void ZmqTransport::RemovePeer(InstanceId id) {
@@ -216,8 +235,12 @@ void ZmqTransport::Send(InstanceId to, MessageType type, std::span<const uint8_t
     return;
   }
   if (p->pending.size_bytes() + need > options_.max_batch_bytes) [[unlikely]] {
-    if (p->state != PeerState::kReady) {
-      ++stats_.send_dropped_messages;  // the pre-handshake backlog is capped at one batch
+    // The pending batch is full. Before the handshake it may not leave (the peer drops data
+    // from a sender it does not consider ready), so that backlog is capped at one batch; after
+    // it, the full batch joins the retry queue if that has room. Otherwise the message is
+    // dropped here, before it has a sequence number.
+    if (p->state != PeerState::kReady || p->queue.size() >= options_.max_queued_batches) {
+      ++stats_.send_dropped_messages;
       return;
     }
     SealPending(*p);
@@ -228,13 +251,14 @@ void ZmqTransport::Send(InstanceId to, MessageType type, std::span<const uint8_t
 
 void ZmqTransport::SealPending(Peer& p) {
   if (p.pending.empty()) return;
-  Enqueue(p, p.pending.Seal(p.next_send_seq++), p.pending.message_count());
+  Enqueue(p, p.pending.SealUnnumbered(), p.pending.message_count());
   p.pending.Clear();
 }
 
 void ZmqTransport::Enqueue(Peer& p, std::span<const uint8_t> batch, uint32_t messages) {
+  // Data is sealed only when the queue has room (Send, Flush); a handshake reply can still find
+  // it full. Unnumbered, the dropped batch leaves no gap in the channel's sequence.
   if (p.queue.size() >= options_.max_queued_batches) [[unlikely]] {
-    // Its sequence number is consumed: the receiver will count the gap.
     ++stats_.send_dropped_batches;
     stats_.send_dropped_messages += messages;
     return;
@@ -248,15 +272,22 @@ void ZmqTransport::Drain(Peer& p) {
   while (!p.queue.empty()) {
     Outgoing& o = p.queue.front();
     const std::size_t size = o.message.size();
+    // Numbered at the last moment (a refused send leaves the message untouched, so the next
+    // attempt writes the same number again): only a batch ZeroMQ took consumes a sequence
+    // number, and a gap at the receiver means a batch lost on the way.
+    SetBatchSequence({static_cast<uint8_t*>(o.message.data()), size}, p.next_send_seq);
     try {
       if (!p.socket.send(o.message, zmq::send_flags::dontwait)) {
         ++stats_.send_would_block;  // kept; retried at the next Flush
         return;
       }
+      ++p.next_send_seq;
+      p.accepted_any = true;
       ++stats_.batches_sent;
       stats_.messages_sent += o.messages;
       stats_.bytes_sent += size;
-    } catch (const zmq::error_t&) {
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) return;  // not taken; retried at the next Flush
       ++stats_.send_errors;
       ++stats_.send_dropped_batches;
       stats_.send_dropped_messages += o.messages;
@@ -268,9 +299,16 @@ void ZmqTransport::Drain(Peer& p) {
 void ZmqTransport::Flush() {
   for (std::size_t i = 0; i < dirty_.size();) {
     Peer& p = *dirty_[i];
-    if (p.state == PeerState::kReady) SealPending(p);
     Drain(p);
-    // A connecting peer keeps its pending batch until the handshake completes.
+    // A new batch is sealed only behind an empty queue. While the network refuses (e.g. at
+    // start-up, a peer that is ready but whose socket is not connected yet), messages collect
+    // in the one pending batch however many Flushes pass, rather than one more queued batch per
+    // Flush until the queue overflows. A connecting peer keeps its pending batch until the
+    // handshake completes.
+    if (p.queue.empty() && p.state == PeerState::kReady && !p.pending.empty()) {
+      SealPending(p);
+      Drain(p);
+    }
     if (!p.queue.empty() || !p.pending.empty()) {
       ++i;
       continue;
@@ -290,7 +328,7 @@ void ZmqTransport::SendHandshake(Peer& p, MessageType type, uint64_t schema_hash
       EncodeHelloReply(HelloReplyPayload{self_, schema_hash}, w);
     }
   });
-  Enqueue(p, control_.Seal(p.next_send_seq++), 1);
+  Enqueue(p, control_.SealUnnumbered(), 1);
   Drain(p);
 }
 
@@ -338,6 +376,11 @@ void ZmqTransport::HandleHandshake(InstanceId sender, Peer* p, const MessageView
     }
     ++stats_.hellos_received;
     if (p != nullptr) {
+      // The peer is up and, normally, bound (an instance binds before it adds peers). If our
+      // socket to it has never had a batch accepted, it most likely tried to connect before that
+      // bind and ZeroMQ would retry only after its reconnect interval: everything for this peer,
+      // our hello included, would wait that long. Reopen it now, once per peer entry.
+      if (!p->accepted_any && !p->reopened) ReopenSocket(*p);
       AnswerHello(*p, hello);
     } else if (early_hellos_.size() < kMaxEarlyHellos || early_hellos_.contains(sender)) {
       early_hellos_[sender] = hello;  // answered when AddPeer(sender) comes

@@ -17,16 +17,22 @@
 // peer's sequence numbers show the loss), send/receive high-water marks counted in *batches*,
 // immediate=1 (a PUSH socket queues nothing until its connection is up, so a send to a peer
 // that is not there yet reports "would block" instead of filling a pipe nobody reads; the batch
-// is retried at the next Flush), and maxmsgsize = max_batch_bytes on the PULL socket (ZeroMQ
-// itself refuses larger messages before allocating them).
+// is retried at the next Flush), reconnect_ivl (how often a PUSH socket whose peer is not
+// listening tries again), and maxmsgsize = max_batch_bytes on the PULL socket (ZeroMQ itself
+// refuses larger messages before allocating them).
 //
-// *Send path.* Send appends to the peer's BatchBuilder (pending batch). Flush seals each kReady
-// peer's pending batch with the channel's next sequence number, copies it into a
+// *Send path.* Send appends to the peer's BatchBuilder (pending batch). Flush first drains the
+// peer's bounded queue of sealed batches with ZMQ_DONTWAIT until it is empty or "would block".
+// Only behind an empty queue does it seal a kReady peer's pending batch, copy it into a
 // zmq::message_t (ZeroMQ owns that copy; our builder's buffer is reused at once, which is the
-// buffer-reuse bug of the original S6 avoided by construction) and pushes it on a bounded
-// per-peer queue, which is then drained with ZMQ_DONTWAIT until empty or "would block". A batch
-// that would exceed max_batch_bytes is sealed early, so one loop iteration may exceptionally
-// produce more than one batch for a peer.
+// buffer-reuse bug of the original S6 avoided by construction) and hand it over the same way.
+// So while ZeroMQ refuses, messages collect in the one pending batch however many Flushes
+// pass, instead of one more queued batch per Flush. A batch that would exceed max_batch_bytes
+// is sealed early (into the queue, if it has room), so one loop iteration may exceptionally
+// produce more than one batch for a peer. A batch is sealed unnumbered and gets the channel's
+// next sequence number only at the send that ZeroMQ accepts: a batch that never leaves (peer
+// removed, network error) consumes no number, and every number the receiver misses is a batch
+// lost after it was sent.
 //
 // *Receive path.* Poll receives with ZMQ_DONTWAIT, at most max_batches_per_poll batches per
 // call so one busy peer cannot stall the loop; only when nothing has arrived yet does it wait,
@@ -40,6 +46,17 @@
 // (bounded) and answered when AddPeer adds it. A kHelloAck also makes a kConnecting peer kReady.
 // Because a channel is FIFO, our ack always reaches the peer before any data we send after it,
 // so the peer never drops our first data as "not ready".
+//
+// *Start-up.* Instances bind and then add their peers, but they do not start at the same
+// moment: one that adds a peer which has not bound yet has its connect refused, and ZeroMQ
+// retries only after reconnect_ivl (100 ms plus up to as much jitter by default). Meanwhile the
+// peer binds, adds us, and its hello arrives through its own socket: it is kReady for us while
+// our socket to it is still waiting. Two things make that harmless. The hello shows the peer
+// is up, so if our socket has never had a batch accepted (with immediate=1, ZeroMQ then holds
+// nothing of ours) we reopen it, once per peer entry, and it connects at once instead of at
+// the retry. And until it connects, what we send waits: the hello and ack in the queue, the data
+// in the pending batch, none of it dropped or numbered (at an instance's rate, one sealed batch
+// per Flush would overflow the queue well within one reconnect interval).
 //
 // *Errors.* cppzmq throws zmq::error_t; every call into it is wrapped here. Setup failures
 // (bad endpoint, address in use) become Status; data-path failures become counters. Nothing
@@ -83,10 +100,15 @@ class ZmqTransport final : public Transport {
     int recv_hwm = 1000;
     /// Milliseconds a closing socket may keep trying to send (ZMQ_LINGER).
     int linger_ms = 0;
+    /// Milliseconds between attempts of a peer's socket to (re)connect (ZMQ_RECONNECT_IVL, >= 1;
+    /// ZeroMQ adds up to as much again of jitter). 100 is ZeroMQ's default.
+    int reconnect_ivl_ms = 100;
     /// Largest batch sent or accepted, header included (64 B to 1 GiB). Bigger incoming ones are
     /// refused by ZeroMQ; a Send that would not fit even in an empty batch is dropped.
     std::size_t max_batch_bytes = std::size_t{4} << 20;
-    /// Sealed batches kept per peer while its network queue is full (>= 1); beyond, dropped.
+    /// Sealed batches kept per peer while its network queue is full (>= 1). Messages collect in
+    /// one pending batch meanwhile; a new batch is sealed into this queue only when that one is
+    /// full, and a Send that finds both full is dropped (before it has a sequence number).
     std::size_t max_queued_batches = 64;
     /// Most batches one Poll call handles (>= 1).
     std::size_t max_batches_per_poll = 256;
@@ -118,8 +140,8 @@ class ZmqTransport final : public Transport {
   /// e.g. "tcp://127.0.0.1:41234"); before, the bind endpoint as given.
   const std::string& endpoint() const noexcept { return endpoint_; }
 
-  /// Sealed batches for peer `id` waiting for room in ZeroMQ's queue (0 for unknown peers).
-  /// Lets the instance apply backpressure before the bounded queue starts dropping.
+  /// Sealed batches for peer `id` waiting for room in ZeroMQ's queue (0 for unknown peers): 0
+  /// once everything sealed so far has left (handshake included).
   std::size_t QueuedBatches(InstanceId id) const;
 
  private:
@@ -140,15 +162,19 @@ class ZmqTransport final : public Transport {
     zmq::socket_t socket;
     PeerState state = PeerState::kConnecting;
     BatchBuilder pending;        ///< Messages appended since the last seal.
-    uint64_t next_send_seq = 1;  ///< Sequence of the next batch sealed for this peer.
-    std::deque<Outgoing> queue;  ///< Sealed, not yet accepted by ZeroMQ (bounded).
+    uint64_t next_send_seq = 1;  ///< Sequence of the next batch ZeroMQ accepts for this peer.
+    std::deque<Outgoing> queue;  ///< Sealed, unnumbered, not yet accepted by ZeroMQ (bounded).
     uint64_t last_recv_seq = 0;  ///< Last sequence received from the peer (0: none yet).
     bool dirty = false;          ///< In dirty_: has pending or queued batches.
     bool removed = false;        ///< Removed while a Poll was delivering its messages.
+    bool accepted_any = false;   ///< ZeroMQ has accepted a batch on `socket`.
+    bool reopened = false;       ///< `socket` was reopened on the peer's hello (once per entry).
   };
 
   Status CheckOptions() const;
   Status EnsureContext();
+  zmq::socket_t ConnectPush(const std::string& endpoint);  // throws zmq::error_t
+  void ReopenSocket(Peer& p);
   Peer* FindPeer(InstanceId id) const;
   void MarkDirty(Peer& p);
   void SealPending(Peer& p);

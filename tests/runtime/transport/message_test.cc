@@ -118,6 +118,25 @@ TEST(BatchBuilderTest, ExactWireLayout) {
   EXPECT_EQ(kMessageHeaderSize, 8u);
 }
 
+// ZmqTransport seals a batch when it queues it and numbers it when ZeroMQ takes it: the
+// unnumbered batch must be unusable as is, and numbering it must give exactly Seal's bytes.
+TEST(BatchBuilderTest, UnnumberedBatchIsRejectedUntilSetBatchSequence) {
+  BatchBuilder b(0x04030201_id);
+  b.Append(MessageType::kControlBase, Payload(3, 9));
+  const Bytes numbered = ToBytes(b.Seal(0x1112131415161718ull));
+  Bytes unnumbered = ToBytes(b.SealUnnumbered());
+  EXPECT_EQ(ParseBatch(unnumbered).error, ParseError::kZeroSequence);
+  EXPECT_EQ(kBatchSequenceOffset, 8u);
+  SetBatchSequence(unnumbered, 0x1112131415161718ull);
+  EXPECT_EQ(unnumbered, numbered);
+  SetBatchSequence(unnumbered, 2);  // renumbering overwrites only the sequence
+  const ParsedBatch batch = ParseBatch(unnumbered);
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ(batch.header.sequence, 2u);
+  EXPECT_EQ(batch.header.sender, 0x04030201_id);
+  EXPECT_EQ(batch.header.message_count, 1u);
+}
+
 TEST(BatchBuilderTest, ClearReusesAndEmptyBatchIsValid) {
   BatchBuilder b(1_id);
   EXPECT_TRUE(b.empty());

@@ -144,6 +144,31 @@ class ZmqTransportTest : public ::testing::TestWithParam<Kind> {
     return *nodes_.back();
   }
 
+  // A node that is built but not started: it can add peers and send (its hello goes out), but
+  // nothing is bound at `endpoint` until the test calls Start. tcp:// needs a concrete port
+  // (peers must know it before the bind): see ReservedEndpoint.
+  Node& MakeUnstarted(InstanceId id, const std::string& endpoint,
+                      const std::function<void(ZmqTransport::Options&)>& tweak = {}) {
+    auto n = std::make_unique<Node>();
+    n->id = id;
+    ZmqTransport::Options o = MakeOptions(*n, 0x5eed);
+    if (tweak) tweak(o);
+    n->t = std::make_unique<ZmqTransport>(id, endpoint, std::move(o));
+    nodes_.push_back(std::move(n));
+    return *nodes_.back();
+  }
+
+  // An endpoint for `id` that is known before anything binds it. For tcp:// the kernel picks a
+  // free port for a throw-away socket, which is closed again (ZeroMQ sets SO_REUSEADDR, so the
+  // port can be bound again at once).
+  std::string ReservedEndpoint(InstanceId id) {
+    if (GetParam() != Kind::kTcp) return BindEndpoint(id);
+    zmq::socket_t probe(ctx_, zmq::socket_type::pull);
+    probe.set(zmq::sockopt::linger, 0);
+    probe.bind("tcp://127.0.0.1:*");
+    return probe.get(zmq::sockopt::last_endpoint);
+  }
+
   static void Link(Node& a, Node& b) {
     ASSERT_TRUE(a.t->AddPeer(b.id, b.t->endpoint()).ok());
     ASSERT_TRUE(b.t->AddPeer(a.id, a.t->endpoint()).ok());
@@ -578,14 +603,16 @@ TEST_P(ZmqTransportTest, LateAddPeerCompletesHandshakeAndDeliversHeldData) {
   EXPECT_EQ(b.t->stats().dropped_not_ready, 0u);
 }
 
-// With tiny queues and a receiver that does not read, Flush reports "would block", keeps a
-// bounded number of batches, drops the rest, and never blocks; the receiver later counts
-// exactly the dropped batches as lost and still sees the rest in order.
-TEST_P(ZmqTransportTest, BackpressureIsBoundedAndLossIsVisible) {
+// With tiny queues and a receiver that does not read, Flush reports "would block" and never
+// blocks: messages collect in the pending batch, full batches in the bounded retry queue, and
+// once both are full Send drops and counts them. A dropped message never had a sequence number,
+// so the receiver later sees no gap, and every message that was not dropped arrives in order.
+TEST_P(ZmqTransportTest, BackpressureIsBoundedAndDropsBeforeNumbering) {
   auto tiny = [](ZmqTransport::Options& o) {
     o.send_hwm = 1;
     o.recv_hwm = 1;
     o.max_queued_batches = 2;
+    o.max_batch_bytes = 128 * 1024;  // two of the messages below per batch
   };
   Node& a = Make(1_id, 0x5eed, tiny);
   Node& b = Make(2_id, 0x5eed, tiny);
@@ -593,21 +620,22 @@ TEST_P(ZmqTransportTest, BackpressureIsBoundedAndLossIsVisible) {
   const Bytes big(48 * 1024, 0x5a);
   uint64_t next = 0;
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (a.t->stats().send_dropped_batches < 3 && std::chrono::steady_clock::now() < deadline) {
+  while (a.t->stats().send_dropped_messages < 3 && std::chrono::steady_clock::now() < deadline) {
     Bytes payload = U64Payload(next++);
     payload.insert(payload.end(), big.begin(), big.end());
     a.t->Send(2_id, kData, payload);
     a.t->Flush();  // b never polls here
   }
   const TransportStats sa = a.t->stats();
-  ASSERT_GE(sa.send_dropped_batches, 3u);
+  ASSERT_GE(sa.send_dropped_messages, 3u);
+  EXPECT_EQ(sa.send_dropped_batches, 0u) << "a sealed batch is never dropped";
   EXPECT_GT(sa.send_would_block, 0u);
-
   // Bounded by max_queued_batches; the last Flush may already have handed one of them to
   // ZeroMQ (its I/O thread makes room asynchronously, notably over tcp under load).
   EXPECT_GE(a.t->QueuedBatches(2_id), 1u);
   EXPECT_LE(a.t->QueuedBatches(2_id), 2u);
-  // Let b drain everything, then send a final marker (which the queue now has room for).
+
+  // Let b drain everything, then send a final marker (which there is room for now).
   ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return a.t->QueuedBatches(2_id) == 0; }));
   a.t->Send(2_id, kOther, U64Payload(next));
   ASSERT_TRUE(
@@ -616,7 +644,8 @@ TEST_P(ZmqTransportTest, BackpressureIsBoundedAndLossIsVisible) {
       << b.t->stats().ToJson() << "\n"
       << b.rx.got.size() << " next=" << next;
   const TransportStats sb = b.t->stats();
-  EXPECT_EQ(sb.batches_lost, a.t->stats().send_dropped_batches);
+  EXPECT_EQ(sb.sequence_gaps, 0u);
+  EXPECT_EQ(sb.batches_lost, 0u);
   EXPECT_EQ(b.rx.got.size() + a.t->stats().send_dropped_messages, next + 1);
   uint64_t last = 0;
   for (std::size_t i = 0; i < b.rx.got.size(); ++i) {
@@ -626,6 +655,81 @@ TEST_P(ZmqTransportTest, BackpressureIsBoundedAndLossIsVisible) {
     }
     last = v;
   }
+}
+
+// The start-up race of two instance processes (s6_trafgen_nat_test): A adds B before B has
+// bound, so A's PUSH socket cannot connect and ZeroMQ retries only every reconnect interval;
+// B's hello reaches A (A is bound) and makes B kReady at A while A's own socket is still not
+// writable. Everything A sends meanwhile, one Flush per loop iteration as in an instance and for
+// longer than the reconnect interval, must wait and then arrive complete and in order, without a
+// sequence gap. (This once sealed one batch per Flush, dropped those beyond max_queued_batches
+// and consumed their sequence numbers: the receiver counted the gap, the instances lost the
+// object requests inside.)
+TEST_P(ZmqTransportTest, StartUpTrafficToAPeerNotYetReachableWaitsAndArrivesInOrder) {
+  Node& a = Make(1_id);
+  Node& b = MakeUnstarted(2_id, ReservedEndpoint(2_id));
+  ASSERT_TRUE(a.t->AddPeer(2_id, b.t->endpoint()).ok());  // nothing bound there yet
+  ASSERT_TRUE(b.t->AddPeer(1_id, a.t->endpoint()).ok());
+  ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return a.t->GetPeerState(2_id) == PeerState::kReady; }));
+
+  constexpr uint64_t kPerIteration = 3;
+  uint64_t next = 0;
+  int iterations = 0;
+  const auto window_end = std::chrono::steady_clock::now() + 300ms;
+  while (std::chrono::steady_clock::now() < window_end || iterations < 200) {
+    for (uint64_t i = 0; i < kPerIteration; ++i) a.t->Send(2_id, kData, U64Payload(next++));
+    Step({&a, &b});
+    ++iterations;
+  }
+  EXPECT_EQ(a.t->GetPeerState(2_id), PeerState::kReady);
+  EXPECT_TRUE(b.rx.got.empty());
+
+  // B binds; once A's socket is connected, a last message (of another type) marks the end.
+  ASSERT_TRUE(b.t->Start().ok());
+  ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return a.t->QueuedBatches(2_id) == 0; }));
+  a.t->Send(2_id, kOther, U64Payload(next));
+  ASSERT_TRUE(
+      PumpUntil({&a, &b}, [&] { return !b.rx.got.empty() && b.rx.got.back().type == kOther; }));
+  const TransportStats sa = a.t->stats();
+  const TransportStats sb = b.t->stats();
+  EXPECT_EQ(sa.send_dropped_messages, 0u);
+  EXPECT_EQ(sa.send_dropped_batches, 0u);
+  EXPECT_EQ(sb.sequence_gaps, 0u);
+  EXPECT_EQ(sb.batches_lost, 0u);
+  ASSERT_EQ(b.rx.got.size(), next + 1);
+  for (uint64_t i = 0; i <= next; ++i) {
+    ASSERT_EQ(ReadU64(b.rx.got[i].payload), i) << "out of order at " << i;
+  }
+  EXPECT_EQ(sb.sequence_regressions, 0u);
+  EXPECT_EQ(sb.dropped_not_ready, 0u);
+  EXPECT_TRUE(AllReady({&a, &b}));
+}
+
+// A adds B before B has bound, so A's socket waits for ZeroMQ's next reconnect attempt (made
+// 20 s here). B's hello shows that B is up: A reopens the socket then, and the handshake and the
+// data complete at once instead of at that attempt.
+TEST_P(ZmqTransportTest, ALateBindingPeerIsReachedAtItsHelloNotAtTheNextReconnect) {
+  Node& a = Make(1_id, 0x5eed, [](ZmqTransport::Options& o) { o.reconnect_ivl_ms = 20000; });
+  Node& b = MakeUnstarted(2_id, ReservedEndpoint(2_id));
+  ASSERT_TRUE(a.t->AddPeer(2_id, b.t->endpoint()).ok());
+  // Time for A's first connection attempt to fail (it fails at once: nothing is bound). Were
+  // it still pending when B binds, this test would pass without the reopen, never fail.
+  const auto attempt = std::chrono::steady_clock::now() + 100ms;
+  while (std::chrono::steady_clock::now() < attempt) Step({&a});
+  if (GetParam() != Kind::kInproc) {  // inproc queues to a not-yet-bound endpoint
+    ASSERT_EQ(a.t->QueuedBatches(2_id), 1u) << "A's hello should still be waiting";
+  }
+  a.t->Send(2_id, kData, U64Payload(42));
+
+  ASSERT_TRUE(b.t->Start().ok());
+  ASSERT_TRUE(b.t->AddPeer(1_id, a.t->endpoint()).ok());
+  ASSERT_TRUE(PumpUntil({&a, &b}, [&] { return b.rx.got.size() == 1; }))
+      << a.t->stats().ToJson() << "\n"
+      << b.t->stats().ToJson();
+  EXPECT_EQ(ReadU64(b.rx.got[0].payload), 42u);
+  EXPECT_TRUE(AllReady({&a, &b}));
+  EXPECT_EQ(b.t->stats().sequence_gaps, 0u);
+  EXPECT_EQ(a.t->stats().send_dropped_messages, 0u);
 }
 
 TEST_P(ZmqTransportTest, SetupErrorsAreStatuses) {
