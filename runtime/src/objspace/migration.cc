@@ -16,6 +16,7 @@
 
 #include <s6/check.h>
 #include "objspace/object_space.h"
+#include "stats/json.h"
 
 namespace s6::objspace {
 namespace {
@@ -54,11 +55,7 @@ constexpr uint64_t kHandbackRetryNs = 2'000'000'000;
 std::string MigrationStatus::ToJson() const {
   std::string out = "{";
   const auto field = [&out](std::string_view name, uint64_t v) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    out += name;
-    out += "\":";
-    out += std::to_string(v);
+    stats::AppendCounter(out, name, v);
   };
   field("version", version);
   field("next_version", next_version);

@@ -6,6 +6,7 @@
 
 #include <s6/check.h>
 #include <s6/hash.h>
+#include "stats/json.h"
 
 namespace s6::objspace {
 namespace {
@@ -24,11 +25,7 @@ std::span<const uint8_t> Bytes(const std::string& s) {
 std::string ObjectSpaceStats::ToJson() const {
   std::string out = "{";
   const auto field = [&out](std::string_view name, uint64_t v) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    out += name;
-    out += "\":";
-    out += std::to_string(v);
+    stats::AppendCounter(out, name, v);
   };
 #define S6_FIELD(f) field(#f, f)
   S6_FIELD(sw_local_hits);

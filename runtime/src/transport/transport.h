@@ -57,6 +57,7 @@
 #include <string_view>
 
 #include <s6/status.h>
+#include "stats/json.h"
 #include "transport/message.h"
 
 namespace s6::transport {
@@ -136,11 +137,7 @@ struct TransportStats {
 inline std::string TransportStats::ToJson() const {
   std::string out = "{";
   const auto field = [&out](std::string_view name, uint64_t v) {
-    if (out.size() > 1 && out.back() != '{') out += ',';
-    out += '"';
-    out += name;
-    out += "\":";
-    out += std::to_string(v);
+    stats::AppendCounter(out, name, v);
   };
   field("batches_sent", batches_sent);
   field("messages_sent", messages_sent);
