@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "util/process.h"
+#include "util/run.h"
 
 namespace {
 
@@ -75,16 +76,8 @@ TEST(TrafgenNatTest, TwoInstancesLoseNoPacketAndTranslateEveryFlow) {
         dir + "/instance" + std::to_string(i) + ".log");
     ASSERT_GT(inst[i - 1], 0);
   }
-  const int tg_status = WaitExit(tg, 60s);
-  ASSERT_TRUE(WIFEXITED(tg_status) && WEXITSTATUS(tg_status) == 0)
-      << ReadFile(dir + "/trafgen.log");
-  for (pid_t p : inst) ::kill(p, SIGTERM);
-  for (int i = 0; i < 2; ++i) {
-    const int st = WaitExit(inst[i], 20s);
-    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
-        << "instance " << i + 1 << ": "
-        << ReadFile(dir + "/instance" + std::to_string(i + 1) + ".log");
-  }
+  s6test::FinishRun(tg, inst, dir);
+  if (HasFatalFailure()) return;
   const std::string summary = ReadFile(dir + "/summary.json");
   ASSERT_FALSE(summary.empty());
   EXPECT_GT(JsonField(summary, "sent"), 7000) << summary;

@@ -24,6 +24,7 @@
 #include <zmq.hpp>
 
 #include "util/process.h"
+#include "util/run.h"
 
 namespace {
 
@@ -154,16 +155,8 @@ TEST(TrafgenControlTest, StatusWindowsAndSteeringToAnInstanceStartedMidRun) {
   status = ctl.Call("status");
   EXPECT_NE(status.find("\"active\":[1,2]"), std::string::npos) << status;
 
-  const int tg_status = WaitExit(tg, 60s);
-  ASSERT_TRUE(WIFEXITED(tg_status) && WEXITSTATUS(tg_status) == 0)
-      << ReadFile(dir + "/trafgen.log");
-  for (pid_t p : inst) ::kill(p, SIGTERM);
-  for (int i = 0; i < 2; ++i) {
-    const int st = WaitExit(inst[i], 20s);
-    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
-        << "instance " << i + 1 << ": "
-        << ReadFile(dir + "/instance" + std::to_string(i + 1) + ".log");
-  }
+  s6test::FinishRun(tg, inst, dir);
+  if (HasFatalFailure()) return;
 
   const std::string summary = ReadFile(dir + "/summary.json");
   ASSERT_FALSE(summary.empty()) << ReadFile(dir + "/trafgen.log");
