@@ -256,6 +256,13 @@ s6::Verdict Nat::Outbound(s6::Packet& pkt, const Ipv4Packet& p, s6::Context& ctx
     ++stats_.exhausted;  // the flow's allocation failed
     return Verdict::kDrop;
   }
+  Account(fwd, p, pkt.len);
+  RewriteEndpoint(pkt.bytes(), p, true, fwd->public_ip(), fwd->public_port());
+  ++stats_.translated_out;
+  return Verdict::kForward;
+}
+
+void Nat::Account(s6::SwRef<NatEntry>& fwd, const Ipv4Packet& p, uint32_t len) const {
   if (p.proto == s6::net::kProtoTcp) {
     const TcpPhase next = NextPhase(fwd->phase(), p.tcp_flags);
     if (next != fwd->phase()) {
@@ -263,10 +270,7 @@ s6::Verdict Nat::Outbound(s6::Packet& pkt, const Ipv4Packet& p, s6::Context& ctx
       fwd.set_idle_timeout(TimeoutFor(p.proto, next));
     }
   }
-  fwd->count(pkt.len);
-  RewriteEndpoint(pkt.bytes(), p, true, fwd->public_ip(), fwd->public_port());
-  ++stats_.translated_out;
-  return Verdict::kForward;
+  fwd->count(len);
 }
 
 s6::Verdict Nat::Inbound(s6::Packet& pkt, const Ipv4Packet& p) {
@@ -292,14 +296,7 @@ s6::Verdict Nat::Inbound(s6::Packet& pkt, const Ipv4Packet& p) {
     ++stats_.no_mapping;
     return Verdict::kDrop;
   }
-  if (p.proto == s6::net::kProtoTcp) {
-    const TcpPhase next = NextPhase(fwd->phase(), p.tcp_flags);
-    if (next != fwd->phase()) {
-      fwd->set_phase(next);
-      fwd.set_idle_timeout(TimeoutFor(p.proto, next));
-    }
-  }
-  fwd->count(pkt.len);
+  Account(fwd, p, pkt.len);
   RewriteEndpoint(pkt.bytes(), p, false, fk.src_ip, fk.src_port);
   ++stats_.translated_in;
   return Verdict::kForward;

@@ -107,6 +107,8 @@ class Nat final : public s6::NetworkFunction {
   bool IsPublic(uint32_t ip) const;
   s6::Verdict Outbound(s6::Packet& pkt, const s6::net::Ipv4Packet& p, s6::Context& ctx);
   s6::Verdict Inbound(s6::Packet& pkt, const s6::net::Ipv4Packet& p);
+  /// Per packet of a mapped flow, either direction: TCP phase (and its timeout), counters.
+  void Account(s6::SwRef<NatEntry>& fwd, const s6::net::Ipv4Packet& p, uint32_t len) const;
   uint16_t AllocatePort(uint32_t public_ip, uint64_t flow_hash);
   void OnExpire(const FlowKey& key, NatEntry& e);
   std::chrono::nanoseconds TimeoutFor(uint8_t proto, TcpPhase phase) const;

@@ -21,10 +21,6 @@
 namespace s6::objspace {
 namespace {
 
-std::span<const uint8_t> Bytes(const std::string& s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
-
 void PutKey(ByteWriter& w, uint64_t map, const std::string& key) {
   w.PutUnsigned(map);
   w.PutU32(static_cast<uint32_t>(key.size()));
@@ -551,8 +547,7 @@ bool ObjectSpace::RunMigration() {
 
 void ObjectSpace::MaybeSettled() {
   if (!in_transition_) return;
-  const bool settled = incoming_left_ == 0 && incoming_.empty() && outgoing_.empty() &&
-                       handback_reqs_.empty() && (!mstats_.departing || held_.empty());
+  const bool settled = migration_status().settled();  // the one statement of the rule
   // Not sticky: a hand-back taken after the slots arrived unsettles the home again until the
   // object is here (the departing instance must not be let go with it in flight).
   if (!settled) {

@@ -16,10 +16,6 @@ uthread::WaitKey ReplyWait(uint64_t req) { return {uthread::WaitKind::kReply, re
 
 constexpr uint8_t kTransferHasObject = 1;
 
-std::span<const uint8_t> Bytes(const std::string& s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
-
 }  // namespace
 
 std::string ObjectSpaceStats::ToJson() const {

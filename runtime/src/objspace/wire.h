@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include <s6/bytes.h>
@@ -79,6 +80,11 @@ struct ObjectMessage {
   std::span<const uint8_t> key;
   std::span<const uint8_t> body;
 };
+
+/// A key or body kept in a std::string, as the span a message field takes.
+inline std::span<const uint8_t> Bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
 
 /// Appends the encoding of `m` to `w`.
 void EncodeObjectMessage(const ObjectMessage& m, ByteWriter& w);

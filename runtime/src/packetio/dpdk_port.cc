@@ -146,27 +146,17 @@ std::size_t DpdkPort::Receive(std::span<Packet*> out) {
 }
 
 std::size_t DpdkPort::Transmit(std::span<Packet* const> pkts) {
-  std::size_t sent_total = 0;
-  for (std::size_t off = 0; off < pkts.size(); off += scratch_.size()) {
-    const std::size_t n = std::min(scratch_.size(), pkts.size() - off);
-    for (std::size_t i = 0; i < n; ++i) {
-      Packet* p = pkts[off + i];
-      auto* m = static_cast<rte_mbuf*>(p->handle);
-      const uint32_t headroom = static_cast<uint32_t>(p->data - rte_pktmbuf_mtod(m, uint8_t*));
-      if (headroom != 0) rte_pktmbuf_adj(m, static_cast<uint16_t>(headroom));
-      m->data_len = static_cast<uint16_t>(p->len);
-      m->pkt_len = p->len;
-      scratch_[i] = m;
-      stats_.tx_bytes += p->len;
-      Unwrap(p);
-    }
-    const uint16_t sent = rte_eth_tx_burst(port_id_, 0, scratch_.data(), static_cast<uint16_t>(n));
-    for (std::size_t i = sent; i < n; ++i) rte_pktmbuf_free(scratch_[i]);
-    stats_.tx_packets += sent;
-    stats_.tx_dropped += n - sent;
-    sent_total += sent;
+  std::size_t sent = 0;
+  while (sent < pkts.size()) {
+    const std::size_t n = TransmitSome(pkts.subspan(sent));
+    if (n == 0) break;
+    sent += n;
   }
-  return sent_total;
+  for (Packet* p : pkts.subspan(sent)) {  // the device has no room: ours to free
+    ++stats_.tx_dropped;
+    Release(p);
+  }
+  return sent;
 }
 
 std::size_t DpdkPort::TransmitSome(std::span<Packet* const> pkts) {
