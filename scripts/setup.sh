@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installs every Debian package S6 needs to build, test and run. Idempotent: does nothing when
 # everything is present; otherwise one `apt-get update` and one `apt-get install`.
-# Needs root (or sudo). Only Debian packages; nothing is downloaded from elsewhere.
+# As root it installs directly; as another user it escalates with sudo for apt-get only.
+# Only Debian packages; nothing is downloaded from elsewhere.
 set -euo pipefail
 
 PACKAGES=(
@@ -14,6 +15,8 @@ PACKAGES=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # runtime (micro-threads, transport, packet I/O)
   libboost-context-dev libzmq3-dev cppzmq-dev libpcap-dev
+  # options, JSON, logging (CLI11, nlohmann-json, spdlog); jq for the shell tests
+  libcli11-dev nlohmann-json3-dev libspdlog-dev jq
   # packet I/O: DPDK 22.11 (memif, pcap, af_packet, ring, null PMDs; dpdk-testpmd)
   libdpdk-dev dpdk dpdk-dev
   # NAT reference and network tests (namespaces, Linux masquerade)
@@ -36,11 +39,12 @@ if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then
     SUDO="sudo"
   else
-    echo "setup: need root to install: ${missing[*]}" >&2
+    echo "setup: need root (or sudo) to install: ${missing[*]}" >&2
     exit 1
   fi
 fi
 echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# `env` so the setting survives sudo's environment reset.
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  "${missing[@]}"

@@ -2,6 +2,7 @@
 #include "nat.h"
 
 #include <charconv>
+#include <memory>
 #include <utility>
 
 #include <s6/key.h>
@@ -9,6 +10,7 @@
 namespace nat {
 
 using s6::Verdict;
+using s6::net::FiveTuple;
 using s6::net::Ipv4Packet;
 using s6::net::Load16;
 using s6::net::Load32;
@@ -45,48 +47,73 @@ s6::StatusOr<Cidr> ParseCidr(std::string_view s) {
   return c;
 }
 
-s6::StatusOr<NatConfig> ParseNatArgs(const std::vector<std::string>& args) {
-  NatConfig config;
-  bool inside_given = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (i + 1 >= args.size()) return s6::InvalidArgumentError(a + " needs a value");
-    const std::string& v = args[++i];
-    if (a == "--public-ip") {
-      uint32_t ip = 0;
-      if (!s6::net::ParseIpv4Address(v, ip)) {
-        return s6::InvalidArgumentError("bad --public-ip '" + v + "'");
-      }
-      config.public_ips.push_back(ip);
-    } else if (a == "--inside") {
-      S6_ASSIGN_OR_RETURN(Cidr c, ParseCidr(v));
-      if (!inside_given) config.inside.clear();
-      inside_given = true;
-      config.inside.push_back(c);
-    } else if (a == "--port-range") {
-      const std::size_t dash = v.find('-');
-      unsigned lo = 0;
-      unsigned hi = 0;
-      const bool ok =
-          dash != std::string::npos &&
-          std::from_chars(v.data(), v.data() + dash, lo).ec == std::errc() &&
-          std::from_chars(v.data() + dash + 1, v.data() + v.size(), hi).ec == std::errc() &&
-          lo >= 1 && hi <= 65535 && lo <= hi;
-      if (!ok) return s6::InvalidArgumentError("bad --port-range '" + v + "' (want LO-HI)");
-      config.port_lo = static_cast<uint16_t>(lo);
-      config.port_hi = static_cast<uint16_t>(hi);
-    } else if (a == "--shards") {
-      unsigned n = 0;
-      if (std::from_chars(v.data(), v.data() + v.size(), n).ec != std::errc() || n > 65535) {
-        return s6::InvalidArgumentError("bad --shards '" + v + "'");
-      }
-      config.shards = static_cast<uint16_t>(n);
-    } else {
-      return s6::InvalidArgumentError("unknown NAT option '" + a + "'");
-    }
-  }
-  S6_RETURN_IF_ERROR(config.Validate());
-  return config;
+namespace {
+
+// A CLI11 callback's way to reject a value: the message becomes the one-line usage error.
+[[noreturn]] void Reject(const std::string& option, const std::string& why) {
+  throw CLI::ValidationError(option, why);
+}
+
+}  // namespace
+
+void AddNatOptions(CLI::App& app, NatConfig& config) {
+  app.add_option_function<std::vector<std::string>>(
+         "--public-ip",
+         [&config](const std::vector<std::string>& ips) {
+           config.public_ips.clear();
+           for (const std::string& v : ips) {
+             uint32_t ip = 0;
+             if (!s6::net::ParseIpv4Address(v, ip))
+               Reject("--public-ip", "bad address '" + v + "'");
+             config.public_ips.push_back(ip);
+           }
+         },
+         "public address to translate to (repeatable; at least one)")
+      ->type_name("A.B.C.D");
+  app.add_option_function<std::vector<std::string>>(
+         "--inside",
+         [&config](const std::vector<std::string>& nets) {
+           config.inside.clear();
+           for (const std::string& v : nets) {
+             s6::StatusOr<Cidr> c = ParseCidr(v);
+             if (!c.ok()) Reject("--inside", c.status().message());
+             config.inside.push_back(*c);
+           }
+         },
+         "inside network (repeatable; default: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)")
+      ->type_name("CIDR");
+  app.add_option_function<std::string>(
+         "--port-range",
+         [&config](const std::string& v) {
+           const std::size_t dash = v.find('-');
+           unsigned lo = 0;
+           unsigned hi = 0;
+           const bool ok = dash != std::string::npos &&
+                           std::from_chars(v.data(), v.data() + dash, lo).ptr == v.data() + dash &&
+                           std::from_chars(v.data() + dash + 1, v.data() + v.size(), hi).ptr ==
+                               v.data() + v.size() &&
+                           lo >= 1 && hi <= 65535 && lo <= hi;
+           if (!ok) Reject("--port-range", "bad range '" + v + "' (want LO-HI within 1-65535)");
+           config.port_lo = static_cast<uint16_t>(lo);
+           config.port_hi = static_cast<uint16_t>(hi);
+         },
+         "public ports to allocate from")
+      ->type_name("LO-HI")
+      ->default_str(std::to_string(config.port_lo) + "-" + std::to_string(config.port_hi));
+  app.add_option("--shards", config.shards, "port pool shards per public address (1-4096)")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+}
+
+s6::host::NfDefinition NatDefinition(NatConfig& config) {
+  return {
+      .name = "nat",
+      .description = "source NAT (masquerade) on S6",
+      .add_options = [&config](CLI::App& app) { AddNatOptions(app, config); },
+      .validate = [&config] { return config.Validate(); },
+      .create = [&config](s6::Space& space) -> s6::StatusOr<std::unique_ptr<s6::NetworkFunction>> {
+        return std::unique_ptr<s6::NetworkFunction>(std::make_unique<Nat>(space, config));
+      }};
 }
 
 void RewriteEndpoint(std::span<uint8_t> frame, const Ipv4Packet& p, bool source, uint32_t new_ip,
@@ -126,7 +153,7 @@ void RewriteEndpoint(std::span<uint8_t> frame, const Ipv4Packet& p, bool source,
 Nat::Nat(s6::Space& space, NatConfig config)
     : config_(std::move(config)), flows_(space, "nat.flows"), pools_(space, "nat.pools") {
   flows_.set_expiry(std::chrono::nanoseconds(0),
-                    [this](const FlowKey& k, NatEntry& e) { OnExpire(k, e); });
+                    [this](const FiveTuple& k, NatEntry& e) { OnExpire(k, e); });
 }
 
 bool Nat::IsInside(uint32_t ip) const {
@@ -220,7 +247,7 @@ s6::Verdict Nat::Outbound(s6::Packet& pkt, const Ipv4Packet& p, s6::Context& ctx
     ++stats_.unsupported;  // never let inside traffic out untranslated
     return Verdict::kDrop;
   }
-  const FlowKey fk{p.src, p.dst, p.sport, icmp ? uint16_t{0} : p.dport, p.proto};
+  const FiveTuple fk = s6::net::TupleOf(p);  // ICMP: {inside, remote, id, 0}
   auto fwd = flows_.get_or_create(fk);
   if (fwd.created()) {
     // Until the port is known, other packets of the flow wait (see below). If this
@@ -243,7 +270,8 @@ s6::Verdict Nat::Outbound(s6::Packet& pkt, const Ipv4Packet& p, s6::Context& ctx
       ++stats_.exhausted;
       return Verdict::kDrop;  // Undo removes the entry
     }
-    const FlowKey rk{p.dst, public_ip, icmp ? uint16_t{0} : p.dport, port, p.proto};
+    // The reply to the translated packet: remote -> public address and port.
+    const FiveTuple rk = FiveTuple{public_ip, fk.dst_ip, port, fk.dst_port, fk.proto}.Reversed();
     fwd->set_forward(rk, public_ip, port);
     flows_.get(rk)->set_reverse(fk, public_ip, port);
     fwd->set_allocating(false);
@@ -280,9 +308,9 @@ s6::Verdict Nat::Inbound(s6::Packet& pkt, const Ipv4Packet& p) {
     ++stats_.unsupported;
     return Verdict::kDrop;
   }
-  const FlowKey rk = icmp ? FlowKey{p.src, p.dst, 0, p.sport, p.proto}
-                          : FlowKey{p.src, p.dst, p.sport, p.dport, p.proto};
-  FlowKey fk;
+  // ICMP: the reply's identifier is the public id, which the reverse key holds as its port.
+  const FiveTuple rk = icmp ? FiveTuple{p.src, p.dst, 0, p.sport, p.proto} : s6::net::TupleOf(p);
+  FiveTuple fk;
   {
     auto rev = flows_.lookup(rk);
     if (!rev || rev->is_forward()) {
@@ -302,7 +330,7 @@ s6::Verdict Nat::Inbound(s6::Packet& pkt, const Ipv4Packet& p) {
   return Verdict::kForward;
 }
 
-void Nat::OnExpire(const FlowKey& /*key*/, NatEntry& e) {
+void Nat::OnExpire(const FiveTuple& /*key*/, NatEntry& e) {
   if (!e.is_forward()) return;
   ++stats_.expired;
   flows_.remove(e.peer());
@@ -310,14 +338,9 @@ void Nat::OnExpire(const FlowKey& /*key*/, NatEntry& e) {
   pools_.get(PoolKey{e.public_ip(), shard})->release(e.public_port());
 }
 
-std::string Nat::StatsJson() const {
-  std::string out = "{";
+void Nat::WriteStats(s6::StatsSink& out) const {
   const auto field = [&out](std::string_view name, const std::atomic<uint64_t>& v) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    out += name;
-    out += "\":";
-    out += std::to_string(v.load(std::memory_order_relaxed));
+    out.Counter(name, v.load(std::memory_order_relaxed));
   };
   field("translated_out", stats_.translated_out);
   field("translated_in", stats_.translated_in);
@@ -333,8 +356,6 @@ std::string Nat::StatsJson() const {
   field("fragments", stats_.fragments);
   field("unsupported", stats_.unsupported);
   field("expired", stats_.expired);
-  out += '}';
-  return out;
 }
 
 }  // namespace nat

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include <s6/host.h>
 #include <s6/map.h>
 #include <s6/net.h>
 #include <s6/nf.h>
@@ -65,10 +66,14 @@ struct NatConfig {
 /// Parses "a.b.c.d/len" (or a bare address, /32).
 s6::StatusOr<Cidr> ParseCidr(std::string_view s);
 
-/// The NAT's command-line options: --public-ip A.B.C.D (repeatable, at least one),
-/// --inside CIDR (repeatable; replaces the RFC 1918 default), --port-range LO-HI, --shards N.
-/// Returns a validated configuration or the first problem.
-s6::StatusOr<NatConfig> ParseNatArgs(const std::vector<std::string>& args);
+/// The NAT's command-line options, bound to `config`: --public-ip A.B.C.D (repeatable, at least
+/// one), --inside CIDR (repeatable; replaces the RFC 1918 default), --port-range LO-HI,
+/// --shards N. Malformed values are parse errors; NatConfig::Validate checks the whole.
+void AddNatOptions(CLI::App& app, NatConfig& config);
+
+/// The NAT as its executables host it (s6-nat-instance, s6-nat), configured into `config`,
+/// which must outlive the returned definition's use.
+s6::host::NfDefinition NatDefinition(NatConfig& config);
 
 /// Per-instance counters of the NAT.
 struct NatStats {
@@ -94,12 +99,12 @@ class Nat final : public s6::NetworkFunction {
   Nat(s6::Space& space, NatConfig config);
 
   s6::Verdict Process(s6::Packet& packet, s6::Context& ctx) override;
-  std::string StatsJson() const override;
+  void WriteStats(s6::StatsSink& out) const override;
   const NatStats& stats() const { return stats_; }
   const NatConfig& config() const { return config_; }
 
   /// The maps (for tests and tools).
-  s6::SwMap<FlowKey, NatEntry>& flows() { return flows_; }
+  s6::SwMap<s6::net::FiveTuple, NatEntry>& flows() { return flows_; }
   s6::MwMap<PoolKey, PortPool>& pools() { return pools_; }
 
  private:
@@ -110,11 +115,11 @@ class Nat final : public s6::NetworkFunction {
   /// Per packet of a mapped flow, either direction: TCP phase (and its timeout), counters.
   void Account(s6::SwRef<NatEntry>& fwd, const s6::net::Ipv4Packet& p, uint32_t len) const;
   uint16_t AllocatePort(uint32_t public_ip, uint64_t flow_hash);
-  void OnExpire(const FlowKey& key, NatEntry& e);
+  void OnExpire(const s6::net::FiveTuple& key, NatEntry& e);
   std::chrono::nanoseconds TimeoutFor(uint8_t proto, TcpPhase phase) const;
 
   NatConfig config_;
-  s6::SwMap<FlowKey, NatEntry> flows_;
+  s6::SwMap<s6::net::FiveTuple, NatEntry> flows_;
   s6::MwMap<PoolKey, PortPool> pools_;
   NatStats stats_;
 };

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // NAT state classes (input of s6c).
 //
-//  - NatEntry (SingleWriter, per flow): two per translated flow, keyed by the flow as it is seen
-//    in each direction. The forward entry (key: inside 5-tuple) holds the public address and
-//    port; the reverse entry (key: remote -> public 5-tuple) points back at the inside flow.
-//    They move to whichever instance handles the flow.
+//  - NatEntry (SingleWriter, per flow): two per translated flow, keyed by the flow's
+//    s6::net::FiveTuple as it is seen in each direction. The forward entry (key: inside 5-tuple)
+//    holds the public address and port; the reverse entry (key: remote -> public 5-tuple) points
+//    back at the inside flow. They move to whichever instance handles the flow. For ICMP echo
+//    the identifier stands in for the translated port: forward {inside, remote, id, 0}, reverse
+//    {remote, public, 0, public id}.
 //  - PortPool (MultiWriter, per public IP and shard): which public ports (or ICMP echo ids) are
 //    in use. Sharded so that no single object is a hotspot; shard `s` of `n` hands out the ports
 //    p in [lo, hi] with (p - lo) % n == s.
@@ -13,21 +15,10 @@
 #include <bitset>
 #include <cstdint>
 
+#include <s6/net.h>
 #include <s6/object.h>
 
 namespace nat {
-
-/// A flow as seen on the wire in one direction, addresses and ports in host order. For ICMP
-/// echo the identifier stands in for the translated port: forward {inside, remote, id, 0},
-/// reverse {remote, public, 0, public id}.
-struct FlowKey {
-  uint32_t src_ip = 0;
-  uint32_t dst_ip = 0;
-  uint16_t src_port = 0;
-  uint16_t dst_port = 0;
-  uint8_t proto = 0;
-  friend bool operator==(const FlowKey&, const FlowKey&) = default;
-};
 
 /// One shard of the public port space of one public address.
 struct PoolKey {
@@ -91,7 +82,7 @@ class NatEntry : public s6::SingleWriter {
  public:
   bool is_forward() const { return forward_; }
   /// Forward entry: the reverse key; reverse entry: the inside (forward) key.
-  const FlowKey& peer() const { return peer_; }
+  const s6::net::FiveTuple& peer() const { return peer_; }
   uint32_t public_ip() const { return public_ip_; }
   uint16_t public_port() const { return public_port_; }
   uint64_t packets() const { return packets_; }
@@ -100,13 +91,13 @@ class NatEntry : public s6::SingleWriter {
   bool allocating() const { return allocating_; }
   void set_allocating(bool a) { allocating_ = a; }
 
-  void set_forward(const FlowKey& reverse, uint32_t public_ip, uint16_t public_port) {
+  void set_forward(const s6::net::FiveTuple& reverse, uint32_t public_ip, uint16_t public_port) {
     forward_ = true;
     peer_ = reverse;
     public_ip_ = public_ip;
     public_port_ = public_port;
   }
-  void set_reverse(const FlowKey& inside, uint32_t public_ip, uint16_t public_port) {
+  void set_reverse(const s6::net::FiveTuple& inside, uint32_t public_ip, uint16_t public_port) {
     forward_ = false;
     peer_ = inside;
     public_ip_ = public_ip;
@@ -120,7 +111,7 @@ class NatEntry : public s6::SingleWriter {
 
  private:
   bool forward_ = false;
-  FlowKey peer_;
+  s6::net::FiveTuple peer_;
   uint32_t public_ip_ = 0;
   uint16_t public_port_ = 0;
   uint64_t packets_ = 0;

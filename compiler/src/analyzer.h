@@ -8,6 +8,11 @@
 // a nested record necessary). Other records of the main file get a codec when they are
 // encodable (so they can be map keys) and are listed as skipped otherwise. Records are analysed
 // once and memoised; recursive types are fine (a record may contain a vector of itself).
+//
+// The work is split by responsibility: this unit finds the records and checks state classes
+// (constructor, virtuals, which methods they offer, id collisions, schema hash);
+// record_analyzer.h decides which records can be encoded; type_mapper.h maps each type to a
+// TypeNode; method_analyzer.h handles one method (annotations, shippability, id).
 #pragma once
 
 #include <set>

@@ -3,18 +3,17 @@
 
 #include <map>
 #include <memory>
-#include <optional>
 #include <set>
 
 #include "analyzer.h"
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/Basic/SourceManager.h"
-#include "clang/Basic/Version.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendAction.h"
 #include "clang/Tooling/CompilationDatabase.h"
 #include "clang/Tooling/Tooling.h"
+#include "command_line.h"
 #include "emitter.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -33,92 +32,6 @@
 
 namespace s6c {
 namespace {
-
-constexpr const char* kUsage =
-    "usage: s6c HEADER... -o OUTDIR [-I DIR]... [-D NAME[=VALUE]]... [--depfile FILE]\n"
-    "           [-- EXTRA-CLANG-ARGS...]\n"
-    "       s6c --help | --version\n"
-    "\n"
-    "Generates, for every state class (deriving from s6::SingleWriter or s6::MultiWriter) in\n"
-    "each HEADER, a codec, a stub, a skeleton and a type descriptor, written to\n"
-    "OUTDIR/<stem>.s6.h and OUTDIR/<stem>.s6.cc. Plain structs in the headers get codecs so\n"
-    "they can be map keys.\n"
-    "\n"
-    "options:\n"
-    "  -o OUTDIR          where to write the generated files (created if missing)\n"
-    "  -I DIR             add an include directory (also -IDIR)\n"
-    "  -D NAME[=VALUE]    define a macro (also -DNAME)\n"
-    "  --depfile FILE     write a Makefile-style dependency file for the first output\n"
-    "  --                 pass the remaining arguments to Clang unchanged\n"
-    "  --help, --version\n"
-    "\n"
-    "exit status: 0 ok, 1 errors in the input (reported as file:line:col: error: ...),\n"
-    "2 usage errors.\n";
-
-struct Options {
-  std::vector<std::string> headers;
-  std::string out_dir;
-  std::vector<std::string> clang_args;
-  std::string depfile;
-};
-
-int UsageError(const std::string& msg) {
-  llvm::errs() << "s6c: error: " << msg << "\n(run 's6c --help' for usage)\n";
-  return kExitUsage;
-}
-
-// Parses `args`; returns an exit code when the run should stop here.
-std::optional<int> ParseArgs(const std::vector<std::string>& args, Options& opt) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> std::optional<std::string> {
-      if (i + 1 >= args.size()) return std::nullopt;
-      return args[++i];
-    };
-    if (a == "--help" || a == "-h") {
-      llvm::outs() << kUsage;
-      return kExitOk;
-    }
-    if (a == "--version") {
-      llvm::outs() << "s6c " << kVersion << " (Clang " << CLANG_VERSION_STRING << ")\n";
-      return kExitOk;
-    }
-    if (a == "--") {
-      opt.clang_args.insert(opt.clang_args.end(), args.begin() + static_cast<long>(i) + 1,
-                            args.end());
-      break;
-    }
-    if (a == "-o" || a == "--depfile" || a == "-I" || a == "-D") {
-      auto v = value();
-      if (!v || v->empty()) return UsageError("option '" + a + "' needs a value");
-      if (a == "-o") {
-        opt.out_dir = *v;
-      } else if (a == "--depfile") {
-        opt.depfile = *v;
-      } else {
-        opt.clang_args.push_back(a + *v);
-      }
-      continue;
-    }
-    if (a.size() > 2 && (a.rfind("-I", 0) == 0 || a.rfind("-D", 0) == 0)) {
-      opt.clang_args.push_back(a);
-      continue;
-    }
-    if (!a.empty() && a[0] == '-') return UsageError("unknown option '" + a + "'");
-    opt.headers.push_back(a);
-  }
-  if (opt.headers.empty()) return UsageError("no input headers");
-  if (opt.out_dir.empty()) return UsageError("no output directory (-o OUTDIR)");
-  std::set<std::string> stems;
-  for (const std::string& h : opt.headers) {
-    if (!llvm::sys::fs::is_regular_file(h)) return UsageError("cannot read header '" + h + "'");
-    if (!stems.insert(llvm::sys::path::stem(h).str()).second) {
-      return UsageError("two inputs named '" + llvm::sys::path::stem(h).str() +
-                        "': their outputs would collide");
-    }
-  }
-  return std::nullopt;
-}
 
 // Where the s6 runtime headers are: next to an installed s6c (<prefix>/include), else the
 // source tree this s6c was built from.
@@ -214,18 +127,8 @@ std::string DepEscape(const std::string& s) {
   return out;
 }
 
-}  // namespace
-
-int RunS6c(const std::vector<std::string>& args) {
-  Options opt;
-  if (auto code = ParseArgs(args, opt)) return *code;
-
-  RunState state;
-  std::vector<std::string> sources;
-  for (const std::string& h : opt.headers) {
-    sources.push_back(AbsolutePath(h));
-    state.inputs.insert(RealPath(h));
-  }
+// The Clang command line for parsing `sources` (absolute paths).
+std::vector<std::string> ClangArgs(const Options& opt, const std::vector<std::string>& sources) {
   std::vector<std::string> clang_args = {
       "-xc++",
       "-std=c++20",
@@ -240,13 +143,11 @@ int RunS6c(const std::vector<std::string>& args) {
   for (const std::string& s : sources) header_dirs.insert(llvm::sys::path::parent_path(s).str());
   for (const std::string& d : header_dirs) clang_args.push_back("-I" + d);
   clang_args.insert(clang_args.end(), opt.clang_args.begin(), opt.clang_args.end());
+  return clang_args;
+}
 
-  clang::tooling::FixedCompilationDatabase db(".", clang_args);
-  clang::tooling::ClangTool tool(db, sources);
-  Factory factory(state);
-  const int rc = tool.run(&factory);
-  if (rc != 0 || state.models.size() != sources.size()) return kExitDiagnostics;
-
+// Emits every model into opt.out_dir, then the depfile; returns the exit code.
+int WriteOutputs(const Options& opt, const RunState& state) {
   std::error_code ec = llvm::sys::fs::create_directories(opt.out_dir);
   if (ec) {
     llvm::errs() << "s6c: error: cannot create '" << opt.out_dir << "': " << ec.message() << "\n";
@@ -272,6 +173,26 @@ int RunS6c(const std::vector<std::string>& args) {
     if (!WriteIfChanged(opt.depfile, dep)) return kExitDiagnostics;
   }
   return kExitOk;
+}
+
+}  // namespace
+
+int RunS6c(const std::vector<std::string>& args) {
+  Options opt;
+  if (auto code = ParseCommandLine(args, opt)) return *code;
+
+  RunState state;
+  std::vector<std::string> sources;
+  for (const std::string& h : opt.headers) {
+    sources.push_back(AbsolutePath(h));
+    state.inputs.insert(RealPath(h));
+  }
+  clang::tooling::FixedCompilationDatabase db(".", ClangArgs(opt, sources));
+  clang::tooling::ClangTool tool(db, sources);
+  Factory factory(state);
+  const int rc = tool.run(&factory);
+  if (rc != 0 || state.models.size() != sources.size()) return kExitDiagnostics;
+  return WriteOutputs(opt, state);
 }
 
 }  // namespace s6c

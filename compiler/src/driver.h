@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// s6c's command line: parse options, run Clang on every header, write the outputs.
+// One s6c run: parse the command line (command_line.h), run Clang on every header, write the
+// outputs.
 //
 // Theory of operation: each header is parsed as its own C++20 translation unit (with the s6
 // runtime headers and Clang's resource directory on the path), analysed into a FileModel and

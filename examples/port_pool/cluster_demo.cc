@@ -1,24 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
 // s6-cluster-demo: three NAT-like instances share state through the object space.
 //
-// Three real instances (own threads, ZeroMQ over ipc://) process synthetic packets. Each flow
-// has a SingleWriter NatEntry (its public port and counters) and the public ports come from a
-// MultiWriter PortPool sharded over four keys (strict allocate, untether release, stale
-// in_use). Most packets of a flow go to the flow's instance; a fraction is deliberately
-// mis-steered to another one, so the entry moves there and back. At the end the demo checks
-// that every flow kept one public port, no two flows share one, every packet was counted
-// exactly once, and that releasing every port empties the pools; then prints each instance's
-// counters.
+// Three real instances (own threads, ZeroMQ over ipc://, on the public test harness
+// s6::testing::LocalCluster) process synthetic packets. Each flow has a SingleWriter NatEntry
+// (its public port and counters) and the public ports come from a MultiWriter PortPool sharded
+// over four keys (strict allocate, untether release, stale in_use). Most packets of a flow go to
+// the flow's instance; a fraction is deliberately mis-steered to another one, so the entry moves
+// there and back. At the end the demo checks that every flow kept one public port, no two flows
+// share one, every packet was counted exactly once, and that releasing every port empties the
+// pools; then prints each instance's counters.
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <set>
 #include <string>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include <s6/map.h>
+#include <s6/nf.h>
+#include <s6/testing/cluster.h>
 #include "port_pool.s6.h"
-#include "testing/cluster.h"
 
 namespace {
 
@@ -45,10 +49,10 @@ FlowKey Flow(uint32_t f) {
 }  // namespace
 
 int main() {
-  s6::testing::ClusterOptions opt;
+  s6::testing::LocalClusterOptions opt;
   opt.instances = kInstances;
-  opt.transport = s6::testing::ClusterTransport::kIpc;
-  s6::testing::Cluster<NatState> c(opt);
+  opt.transport = s6::testing::LocalTransport::kIpc;
+  s6::testing::LocalCluster<NatState> c(opt);
   std::printf(
       "3 instances up (ipc://), maps demo.nat.flows (SingleWriter) and demo.nat.pools "
       "(MultiWriter, %u shards)\n",
@@ -65,8 +69,7 @@ int main() {
         target = (target + 1) % kInstances;
         ++missteered;
       }
-      NatState& st = c.state(target);
-      while (!c.instance(target).Post([&st, &processed, f] {
+      while (!c.Post(target, [&processed, f](NatState& st, s6::Context&) {
         auto e = st.flows.get_or_create(Flow(f));
         if (e.created()) e->set_public_port(st.pools.get(f % kShards)->allocate(f));
         e->count(64);
@@ -90,7 +93,7 @@ int main() {
     uint32_t duplicate_ports = 0;
     uint32_t in_use_after = 0;
   };
-  const Result r = c.Run(1, [](NatState& st, s6::Instance& inst) {
+  const Result r = c.Run(1, [](NatState& st, s6::Context& ctx) {
     Result res;
     std::set<std::pair<uint32_t, uint16_t>> ports;
     for (uint32_t f = 0; f < kFlows; ++f) {
@@ -101,7 +104,7 @@ int main() {
       st.pools.get(f % kShards)->release(e->public_port());  // untether
       st.flows.remove(e);
     }
-    inst.SleepFor(150ms);  // past the 100 ms stale bound of in_use()
+    ctx.SleepFor(150ms);  // past the 100 ms stale bound of in_use()
     for (uint32_t s = 0; s < kShards; ++s) res.in_use_after += st.pools.get(s)->in_use();
     return res;
   });
@@ -113,16 +116,15 @@ int main() {
   std::printf("\n%-9s %10s %10s %10s %10s %10s %10s %10s\n", "instance", "sw_local", "sw_asked",
               "xfer_in", "xfer_out", "mw_strict", "untether", "mw_served");
   for (int i = 0; i < kInstances; ++i) {
-    const auto s =
-        c.Run(i, [](NatState&, s6::Instance& inst) { return inst.object_space().stats(); });
+    // The object space's counters, from the instance's stats JSON ("space" group).
+    const nlohmann::json space = nlohmann::json::parse(c.StatsJson(i)).at("space");
+    const auto n = [&space](const char* name) {
+      return static_cast<unsigned long long>(space.at(name).get<uint64_t>());
+    };
     std::printf("%-9u %10llu %10llu %10llu %10llu %10llu %10llu %10llu\n", s6::ToUint(c.id(i)),
-                static_cast<unsigned long long>(s.sw_local_hits),
-                static_cast<unsigned long long>(s.sw_acquires_sent),
-                static_cast<unsigned long long>(s.sw_transfers_in),
-                static_cast<unsigned long long>(s.sw_transfers_out),
-                static_cast<unsigned long long>(s.mw_strict_sent),
-                static_cast<unsigned long long>(s.mw_untether_sent),
-                static_cast<unsigned long long>(s.mw_calls_served));
+                n("sw_local_hits"), n("sw_acquires_sent"), n("sw_transfers_in"),
+                n("sw_transfers_out"), n("mw_strict_sent"), n("mw_untether_sent"),
+                n("mw_calls_served"));
   }
   std::printf("\ninstance %u counters (JSON): %s\n", s6::ToUint(c.id(1)), c.StatsJson(1).c_str());
   const bool ok = r.wrong_counts == 0 && r.duplicate_ports == 0 && r.in_use_after == 0;

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <s6/hash.h>
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -66,7 +68,7 @@ class GoldenTest : public ::testing::Test {
   fs::path tmp_;
 };
 
-const char* const kGoldenInputs[] = {"methods", "scalars", "nested"};
+const char* const kGoldenInputs[] = {"methods", "scalars", "nested", "flows"};
 
 TEST_F(GoldenTest, OutputMatchesGoldenFiles) {
   std::string args;
@@ -196,6 +198,35 @@ TEST_F(GoldenTest, SchemaHashFollowsFieldTypesNotSpelling) {
   EXPECT_EQ(u32, schema_of("alias", "Alias count = 0;")) << "same type, other spelling";
   EXPECT_NE(u32, schema_of("u64", "uint64_t count = 0;"));
   EXPECT_NE(u32, schema_of("renamed", "uint32_t total = 0;"));
+}
+
+// A runtime-provided type (s6::net::FiveTuple) gets no generated codec, and the schema names it
+// with its fields like any record, so the hash follows the runtime's struct. The schema text is
+// spelled out here to pin exactly that; other s6:: types stay refused (diagnostics/).
+TEST_F(GoldenTest, RuntimeFiveTupleHasNoCodecAndIsHashedFieldByField) {
+  Write(tmp_ / "obj.h",
+        "#include <vector>\n#include <s6/net.h>\n#include <s6/object.h>\n"
+        "struct Obj : s6::SingleWriter {\n"
+        "  s6::net::FiveTuple key;\n"
+        "  std::vector<s6::net::FiveTuple> seen;\n"
+        "};\n");
+  const RunResult r = RunS6c((tmp_ / "obj.h").string() + " -o " + (tmp_ / "out").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string header = Slurp(tmp_ / "out" / "obj.s6.h");
+  const std::string source = Slurp(tmp_ / "out" / "obj.s6.cc");
+  EXPECT_EQ(header.find("FiveTuple>"), std::string::npos) << header;
+  EXPECT_EQ(source.find("FiveTuple>"), std::string::npos) << source;
+  EXPECT_EQ(header.find("net.s6.h"), std::string::npos) << "no generated header of the runtime";
+  const std::string schema =
+      "single_writer Obj\n"
+      "record Obj{field key:struct s6::net::FiveTuple;"
+      "field seen:vector<struct s6::net::FiveTuple>;}\n"
+      "record s6::net::FiveTuple{field src_ip:u32;field dst_ip:u32;field src_port:u16;"
+      "field dst_port:u16;field proto:u8;}\n";
+  char expected[32];
+  std::snprintf(expected, sizeof expected, "0x%016llx",
+                static_cast<unsigned long long>(s6::HashString(schema)));
+  EXPECT_EQ(SchemaHash(header), expected);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <s6/key.h>
 
 #include "containers.s6.h"
+#include "flows.s6.h"
 #include "keys.s6.h"
 #include "methods.s6.h"
 #include "nested.s6.h"
@@ -174,6 +175,36 @@ TEST(RoundTripTest, KeysHaveCanonicalBytesAndAStableHash) {
   const uint8_t expected[13] = {0x01, 0, 0, 0x0a, 0x01, 0, 0xa8, 0xc0, 0x40, 0x9c, 80, 0, 6};
   ASSERT_EQ(bytes.size(), sizeof expected);
   EXPECT_EQ(0, std::memcmp(bytes.data(), expected, sizeof expected));
+}
+
+// s6::net::FiveTuple's codec is the runtime's (s6/net.h); the generated codecs of the records
+// holding it call that one.
+TEST(RoundTripTest, RuntimeFiveTupleInStateAndContainers) {
+  const s6::net::FiveTuple a{0x0a000001, 0xc0000209, 40000, 80, s6::net::kProtoTcp};
+  const s6::net::FiveTuple b{0x0a000002, 0xc0000209, 1, 0, s6::net::kProtoIcmp};
+  t::FlowEntry e;
+  e.set_key(a);
+  e.see(a);
+  e.see(b);
+  e.see(a.Reversed());
+  ExpectRoundTrip(e);
+  ExpectRoundTrip(t::FlowEntry{});
+  // Exactly the runtime codec's bytes: the key, then the vector's count and elements.
+  const s6::ByteBuffer bytes = s6::EncodeToBuffer(e);
+  const s6::ByteBuffer key = s6::EncodeToBuffer(a);
+  ASSERT_EQ(key.size(), 13u);
+  EXPECT_EQ(0, std::memcmp(bytes.data(), key.data(), key.size()));
+  EXPECT_EQ(s6::kMinEncodedSize<t::FlowEntry>, 13u + s6::kMinEncodedSize<std::vector<int>>);
+
+  t::FlowTable table;
+  table.add(a, 3);
+  table.add(b, 1);
+  table.add(a, 2);
+  table.pinned = b;
+  table.conns = {{a, 1500}, {b.Reversed(), 64}};
+  ExpectRoundTrip(table);
+  ExpectRoundTrip(t::FlowTable{});
+  ExpectRoundTrip(t::Conn{a, 7});
 }
 
 TEST(RoundTripTest, MalformedBytesNeverCrash) {

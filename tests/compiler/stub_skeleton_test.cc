@@ -10,6 +10,7 @@
 #include <s6/testing/loopback_caller.h>
 
 #include "containers.s6.h"
+#include "flows.s6.h"
 #include "methods.s6.h"
 #include "nested.s6.h"
 #include "scalars.s6.h"
@@ -173,6 +174,24 @@ TEST(DescriptorTest, MethodIdsDependOnNameAndSignatureOnly) {
   EXPECT_NE(id_of("set(i64,string)"), 0u);
 }
 
+// s6::net::FiveTuple travels as an argument and a result with the runtime's codec.
+TEST(StubTest, RuntimeFiveTupleArgumentsAndResults) {
+  t::FlowTable direct;
+  t::FlowTable home;
+  LoopbackCaller<t::FlowTable> caller(home);
+  s6::Stub<t::FlowTable> stub(caller);
+  const s6::net::FiveTuple a{0x0a000001, 0xc0000209, 40000, 443, s6::net::kProtoTcp};
+  EXPECT_EQ(stub.add(a, 2), direct.add(a, 2));
+  EXPECT_EQ(stub.add(a, 5), direct.add(a, 5));
+  EXPECT_EQ(stub.last_reversed(), a.Reversed());
+  EXPECT_TRUE(home == direct);
+  bool found = false;
+  for (const auto& m : s6::TypeInfo<t::FlowTable>::Descriptor().methods) {
+    found |= m.signature == "add(struct s6::net::FiveTuple,u32)";
+  }
+  EXPECT_TRUE(found) << "the runtime type is named like a record in signatures";
+}
+
 TEST(SkeletonTest, RejectsUnknownMethodsAndMalformedArguments) {
   t::Shapes obj;
   s6::ByteBuffer reply;
@@ -236,11 +255,12 @@ TEST(StubTest, BadRepliesAndFailedCallsAreAbandoned) {
 
 TEST(SchemaTest, DistinctClassesHaveDistinctSchemas) {
   std::set<uint64_t> hashes = {
-      s6::TypeInfo<t::Shapes>::kSchemaHash,  s6::TypeInfo<t::Local>::kSchemaHash,
-      s6::TypeInfo<t::Counter>::kSchemaHash, s6::TypeInfo<t::Everything>::kSchemaHash,
-      s6::TypeInfo<t::Derived>::kSchemaHash, s6::TypeInfo<t::Base>::kSchemaHash,
-      s6::TypeInfo<t::Holder>::kSchemaHash};
-  EXPECT_EQ(hashes.size(), 7u);
+      s6::TypeInfo<t::Shapes>::kSchemaHash,   s6::TypeInfo<t::Local>::kSchemaHash,
+      s6::TypeInfo<t::Counter>::kSchemaHash,  s6::TypeInfo<t::Everything>::kSchemaHash,
+      s6::TypeInfo<t::Derived>::kSchemaHash,  s6::TypeInfo<t::Base>::kSchemaHash,
+      s6::TypeInfo<t::Holder>::kSchemaHash,   s6::TypeInfo<t::FlowEntry>::kSchemaHash,
+      s6::TypeInfo<t::FlowTable>::kSchemaHash};
+  EXPECT_EQ(hashes.size(), 9u);
 }
 
 }  // namespace

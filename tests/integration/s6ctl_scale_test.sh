@@ -8,30 +8,29 @@ s6ctl=$1
 dir=$(mktemp -d /tmp/s6ctl-scale-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 
-field() {  # field NAME JSON: the first number after "NAME":
-  grep -o "\"$1\":[0-9.]*" <<<"$2" | head -1 | cut -d: -f2
-}
-check() {  # check SUMMARY EVENTS
+check() {  # check SUMMARY_FILE EVENTS (the summary read with jq, by key)
   local s=$1
-  for key in '"lost":0,' '"state_lost":0,' '"errors":[]' '"instances_at_end":1,' '"scaling":{'; do
-    grep -qF -- "$key" <<<"$s" || { echo "summary lacks $key: $s" >&2; exit 1; }
-  done
+  jq -e '.lost == 0 and .state_lost == 0 and .errors == [] and .instances_at_end == 1
+    and (.scaling | type == "object")' "$s" >/dev/null ||
+    { echo "summary lost something, has errors or lacks scaling: $(cat "$s")" >&2; exit 1; }
   local events
-  events=$(grep -o '"kind":"scale-[a-z]*"' <<<"$s" | wc -l)
-  [ "$events" -eq "$2" ] || { echo "want $2 events, got $events: $s" >&2; exit 1; }
-  grep -q '"error":' <<<"$s" && { echo "an event failed: $s" >&2; exit 1; }
+  events=$(jq '[.scaling.events[] | select(.kind | startswith("scale-"))] | length' "$s")
+  [ "$events" -eq "$2" ] || { echo "want $2 events, got $events: $(cat "$s")" >&2; exit 1; }
+  jq -e '[.. | objects | has("error")] | any | not' "$s" >/dev/null ||
+    { echo "an event failed: $(cat "$s")" >&2; exit 1; }
   local moved
-  moved=$(sed 's/.*\],"objects_moved":\([0-9]*\),.*/\1/' <<<"$s")  # the totals follow the events
-  [ "$moved" -gt 0 ] || { echo "no objects moved: $s" >&2; exit 1; }
-  echo "ok: sent $(field sent "$s"), moved $moved, $(sed 's/.*\],"objects_moved":[0-9]*,\("migration_ms":[0-9.]*\).*/\1/' <<<"$s")"
+  moved=$(jq .scaling.objects_moved "$s")  # the total over the events
+  [ "$moved" -gt 0 ] || { echo "no objects moved: $(cat "$s")" >&2; exit 1; }
+  echo "ok: sent $(jq .sent "$s"), moved $moved, migration_ms $(jq .scaling.migration_ms "$s")"
 }
 
 for mode in gradual stop-and-copy; do
   "$s6ctl" run --app nat --instances 1 --scale-out-at 2 --scale-in-at 5 --duration 8 \
     --flows 2000 --rate 10000 --migration "$mode" --summary-json "$dir/$mode.json" \
     --workdir "$dir/$mode" --quiet
-  check "$(cat "$dir/$mode.json")" 2
-  grep -qF "\"mode\":\"$mode\"" "$dir/$mode.json" || { echo "mode not reported" >&2; exit 1; }
+  check "$dir/$mode.json" 2
+  jq -e --arg mode "$mode" '.scaling.mode == $mode' "$dir/$mode.json" >/dev/null ||
+    { echo "mode not reported" >&2; exit 1; }
 done
 
 # Attached: the operator scales a running cluster out and back in.
@@ -49,9 +48,9 @@ done
 "$s6ctl" scale-in --workdir "$dir/attach" | grep -q queued
 "$s6ctl" kill 99 --workdir "$dir/attach" && { echo "kill of a non-instance accepted" >&2; exit 1; }
 wait "$run"
-s=$(cat "$dir/attach.json")
-check "$s" 2
-[ "$(grep -o '"origin":"attach"' <<<"$s" | wc -l)" -eq 2 ] || { echo "origin: $s" >&2; exit 1; }
+check "$dir/attach.json" 2
+[ "$(jq '[.scaling.events[] | select(.origin == "attach")] | length' "$dir/attach.json")" -eq 2 ] ||
+  { echo "origin: $(cat "$dir/attach.json")" >&2; exit 1; }
 # With no run there, attaching fails clearly.
 "$s6ctl" status --workdir "$dir/none" 2>/dev/null && { echo "status without a run succeeded" >&2; exit 1; }
 echo "ok"

@@ -9,11 +9,14 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "util/poll.h"
 
 namespace s6test {
 
@@ -36,12 +39,8 @@ inline pid_t Launch(const std::vector<std::string>& args, const std::string& log
 
 /// Waits for `pid` up to `timeout` (then kills it); returns the wait status, -1 if killed.
 inline int WaitExit(pid_t pid, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) return status;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  if (PollUntil([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, timeout)) return status;
   ::kill(pid, SIGKILL);
   ::waitpid(pid, &status, 0);
   return -1;
@@ -54,11 +53,20 @@ inline std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-/// The integer value of the first "key":N in a JSON text, or -1.
-inline long long JsonField(const std::string& json, const std::string& key) {
-  std::smatch m;
-  if (std::regex_search(json, m, std::regex("\"" + key + "\":([0-9]+)"))) return std::stoll(m[1]);
-  return -1;
+/// Parses a JSON text; a parse error fails the calling test with the text in the message.
+/// Returns a discarded value (is_discarded()) on error.
+inline nlohmann::json ParseJson(const std::string& text) {
+  return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
+/// The integer at `pointer` (a JSON pointer such as "/instance/packets_in") in `json`, or -1
+/// when the text does not parse, the member is missing or is not an integer.
+inline long long JsonInt(const std::string& json, const std::string& pointer) {
+  const nlohmann::json j = ParseJson(json);
+  if (j.is_discarded()) return -1;
+  const nlohmann::json::json_pointer p(pointer);
+  if (!j.contains(p) || !j.at(p).is_number_integer()) return -1;
+  return j.at(p).get<long long>();
 }
 
 }  // namespace s6test

@@ -19,6 +19,9 @@
 #include <string>
 #include <string_view>
 
+#include <s6/codec.h>
+#include <s6/status.h>
+
 namespace s6::net {
 
 inline uint16_t Load16(const uint8_t* p) noexcept {
@@ -111,9 +114,48 @@ struct Ipv4Packet {
   bool first_fragment_of_many = false;  ///< MF set, offset 0: ports present, rest elsewhere
 };
 
+/// A flow's 5-tuple in one direction, addresses and ports in host order. For ICMP echo the
+/// identifier stands in for the source port. The one flow key of the runtime, the tools and the
+/// NFs; `s6::KeyHash` and the object space take it as a map key (its codec is below).
+struct FiveTuple {
+  uint32_t src_ip = 0;
+  uint32_t dst_ip = 0;
+  uint16_t src_port = 0;
+  uint16_t dst_port = 0;
+  uint8_t proto = 0;
+
+  /// The same flow seen from the other side.
+  constexpr FiveTuple Reversed() const noexcept {
+    return {dst_ip, src_ip, dst_port, src_port, proto};
+  }
+  friend bool operator==(const FiveTuple&, const FiveTuple&) = default;
+  friend auto operator<=>(const FiveTuple&, const FiveTuple&) = default;
+};
+
+/// "proto src:sport > dst:dport", e.g. "tcp 10.0.0.1:1234 > 192.0.2.9:80" (for logs, errors).
+std::string FormatTuple(const FiveTuple& t);
+
 /// Validates `frame` (Ethernet II with at most one VLAN tag when `ethernet`, else raw IPv4)
 /// as an IPv4 packet with a complete TCP, UDP or ICMP header (other protocols: l4 only).
 ParseError ParseIpv4(std::span<const uint8_t> frame, bool ethernet, Ipv4Packet& out) noexcept;
+
+/// The packet's 5-tuple (ICMP: identifier as source port, 0 as destination port).
+inline FiveTuple TupleOf(const Ipv4Packet& p) noexcept {
+  return {p.src, p.dst, p.sport, p.dport, p.proto};
+}
+
+/// How the frames of a capture start, from its pcap link type: how many bytes to skip to
+/// reach the Ethernet or IPv4 header, and which of the two it is.
+struct LinkLayer {
+  uint32_t skip = 0;     ///< bytes before the header the NF sees (Linux SLL: 16, loopback: 4)
+  bool ethernet = true;  ///< Ethernet II (else raw IPv4)
+  int linktype = 1;      ///< the capture's link type (LINKTYPE_/DLT_ value), for writing back
+};
+
+/// The one place link types are accepted: Ethernet (1), raw IP (12, 14, 101, 228), Linux
+/// cooked SLL (113), BSD loopback / null (0, 108). Anything else is an InvalidArgument error
+/// naming the link type.
+StatusOr<LinkLayer> LinkLayerFor(int linktype);
 
 /// The transport checksum's pseudo-header sum for `p` (TCP and UDP).
 uint32_t PseudoHeaderSum(const Ipv4Packet& p) noexcept;
@@ -128,3 +170,26 @@ std::string FormatIpv4(uint32_t ip);
 bool ParseIpv4Address(std::string_view s, uint32_t& out) noexcept;
 
 }  // namespace s6::net
+
+namespace s6 {
+
+/// FiveTuple's canonical bytes (fields in declaration order), so it is a map key and a state
+/// field like any s6c-encoded struct.
+template <>
+struct Codec<net::FiveTuple> {
+  static constexpr std::size_t kMinSize = 4 + 4 + 2 + 2 + 1;
+  static void Encode(ByteWriter& w, const net::FiveTuple& t) {
+    Codec<uint32_t>::Encode(w, t.src_ip);
+    Codec<uint32_t>::Encode(w, t.dst_ip);
+    Codec<uint16_t>::Encode(w, t.src_port);
+    Codec<uint16_t>::Encode(w, t.dst_port);
+    Codec<uint8_t>::Encode(w, t.proto);
+  }
+  static bool Decode(ByteReader& r, net::FiveTuple& t) {
+    return Codec<uint32_t>::Decode(r, t.src_ip) && Codec<uint32_t>::Decode(r, t.dst_ip) &&
+           Codec<uint16_t>::Decode(r, t.src_port) && Codec<uint16_t>::Decode(r, t.dst_port) &&
+           Codec<uint8_t>::Decode(r, t.proto);
+  }
+};
+
+}  // namespace s6

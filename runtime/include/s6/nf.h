@@ -27,6 +27,7 @@
 
 #include <s6/instance_id.h>
 #include <s6/space.h>
+#include <s6/stats.h>
 #include <s6/status.h>
 
 namespace s6 {
@@ -85,8 +86,9 @@ class NetworkFunction {
   }
   /// Per packet, in the packet's micro-thread.
   virtual Verdict Process(Packet& packet, Context& ctx) = 0;
-  /// The NF's counters as a JSON object (for stats and tests).
-  virtual std::string StatsJson() const { return "{}"; }
+  /// Reports the NF's counters (they appear under "nf" in the instance's stats). Called by
+  /// the stats writer on the data-plane thread, between packets.
+  virtual void WriteStats(StatsSink& out) const { (void)out; }
 };
 
 }  // namespace s6

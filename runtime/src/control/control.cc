@@ -2,13 +2,16 @@
 #include "control/control.h"
 
 #include <charconv>
-#include <cstdlib>
-#include <optional>
+#include <exception>
+
+#include <nlohmann/json.hpp>
 
 #include <s6/codec.h>
 
 namespace s6::control {
 namespace {
+
+using Json = nlohmann::json;
 
 std::string_view View(const zmq::message_t& m) {
   return {static_cast<const char*>(m.data()), m.size()};
@@ -95,7 +98,13 @@ bool ControlServer::Serve(Instance& instance) {
       break;
     }
     ++requests_;
-    const std::string reply = Handle(instance, frames, exit);
+    std::string reply;
+    try {
+      reply = Handle(instance, frames, exit);
+    } catch (const std::exception& e) {
+      // Whatever a request trips stays a refused request: the instance goes on.
+      reply = std::string("error ") + e.what();
+    }
     if (reply.rfind("error", 0) == 0) ++errors_;
     try {
       socket_.send(zmq::buffer(reply), zmq::send_flags::none);
@@ -116,16 +125,19 @@ std::string ControlServer::Handle(Instance& instance, const std::vector<zmq::mes
   };
   uint64_t v = 0;
   if (cmd == "status") {
-    std::string json = instance.StatsJson();
-    json.pop_back();  // '}'
-    json += ",\"peers_not_ready\":" + std::to_string(instance.PeersNotReady()) +
-            ",\"control\":{\"requests\":" + std::to_string(requests_) +
-            ",\"errors\":" + std::to_string(errors_) + "}}";
-    return "ok " + json;
+    Json json = Json::parse(instance.StatsJson(), nullptr, /*allow_exceptions=*/false);
+    if (!json.is_object()) return "error status: the instance's stats are not a JSON object";
+    json["peers_not_ready"] = instance.PeersNotReady();
+    json["control"] = Json{{"requests", requests_}, {"errors", errors_}};
+    return "ok " + json.dump();
   }
   if (cmd == "progress") {  // what the scale driver polls: small and cheap
-    return "ok {\"migration\":" + instance.object_space().migration_status().ToJson() +
-           ",\"peers_not_ready\":" + std::to_string(instance.PeersNotReady()) + "}";
+    Json migration = Json::parse(instance.object_space().migration_status().ToJson(), nullptr,
+                                 /*allow_exceptions=*/false);
+    if (!migration.is_object()) return "error progress: migration status is not a JSON object";
+    const Json json = {{"migration", std::move(migration)},
+                       {"peers_not_ready", instance.PeersNotReady()}};
+    return "ok " + json.dump();
   }
   if (cmd == "prepare") {
     if (frames.size() < 4) return "error prepare: want current table, next table, options";
@@ -237,63 +249,86 @@ Status RemoteTarget::Complete(uint64_t version) {
 StatusOr<ScaleTarget::Progress> RemoteTarget::Poll() {
   StatusOr<std::string> json = client_.Call("progress");
   if (!json.ok()) return json.status();
-  Progress p;
-  p.migration = ParseMigrationStatus(*json);
-  const auto pos = json->rfind("\"peers_not_ready\":");
-  if (pos == std::string::npos) return InternalError("status without peers_not_ready");
-  p.peers_not_ready = static_cast<uint32_t>(std::strtoul(json->c_str() + pos + 18, nullptr, 10));
+  StatusOr<Progress> p = ParseProgress(*json);
+  if (!p.ok()) return InternalError("control " + client_.endpoint() + ": " + p.status().message());
   return p;
 }
 
-std::optional<double> JsonNumberIn(std::string_view json, std::string_view object,
-                                   std::string_view name) {
-  const std::string open = "\"" + std::string(object) + "\":{";
-  const std::size_t start = json.find(open);
-  if (start == std::string_view::npos) return std::nullopt;
-  const std::size_t end = json.find('}', start);
-  const std::string_view body = json.substr(start + open.size(), end - start - open.size());
-  const std::string key = "\"" + std::string(name) + "\":";
-  std::size_t at = 0;
-  for (;;) {
-    at = body.find(key, at);
-    if (at == std::string_view::npos) return std::nullopt;
-    if (at == 0 || body[at - 1] == ',' || body[at - 1] == '{') break;
-    ++at;
-  }
-  const std::string num(body.substr(at + key.size(), 32));
-  char* stop = nullptr;
-  const double v = std::strtod(num.c_str(), &stop);
-  if (stop == num.c_str()) return std::nullopt;
-  return v;
+namespace {
+
+StatusOr<Json> ParseObject(std::string_view text) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return InvalidArgumentError("reply is not JSON");
+  if (!j.is_object()) return InvalidArgumentError("reply is not a JSON object");
+  return j;
 }
 
-objspace::MigrationStatus ParseMigrationStatus(std::string_view json) {
+// A counter of `object`: present and a non-negative integer (booleans too when `flag`).
+StatusOr<uint64_t> Member(const Json& object, const char* name, bool flag = false) {
+  const auto it = object.find(name);
+  if (it == object.end()) return InvalidArgumentError(std::string("missing migration.") + name);
+  if (flag && it->is_boolean()) return it->get<bool>() ? 1 : 0;
+  if (it->is_number_unsigned()) return it->get<uint64_t>();
+  return InvalidArgumentError(std::string("migration.") + name + " is " + it->type_name() +
+                              (it->is_number() ? " (negative or fractional)" : "") +
+                              ", want a count");
+}
+
+StatusOr<objspace::MigrationStatus> MigrationFrom(const Json& root) {
+  const auto it = root.find("migration");
+  if (it == root.end() || !it->is_object()) {
+    return InvalidArgumentError("no \"migration\" object");
+  }
+  const Json& j = *it;
   objspace::MigrationStatus m;
-  auto get = [&](std::string_view name) {
-    return static_cast<uint64_t>(JsonNumberIn(json, "migration", name).value_or(0));
-  };
-  m.version = get("version");
-  m.next_version = get("next_version");
-  m.in_transition = get("in_transition") != 0;
-  m.departing = get("departing") != 0;
-  m.incoming_left = static_cast<uint32_t>(get("incoming_left"));
-  m.outgoing_left = static_cast<uint32_t>(get("outgoing_left"));
-  m.markers_missing = static_cast<uint32_t>(get("markers_missing"));
-  m.held = get("held");
-  m.handbacks_pending = get("handbacks_pending");
-  m.switched_at_ns = get("switched_at_ns");
-  m.settled_at_ns = get("settled_at_ns");
-  m.slots_in = get("slots_in");
-  m.slots_out = get("slots_out");
-  m.objects_in = get("objects_in");
-  m.objects_out = get("objects_out");
-  m.pulls_on_demand = get("pulls_on_demand");
-  m.pulls_background = get("pulls_background");
-  m.queued = get("queued");
-  m.handbacks_sent = get("handbacks_sent");
-  m.handbacks_taken = get("handbacks_taken");
-  m.bad_slot_data = get("bad_slot_data");
+  uint64_t flag = 0;
+  S6_ASSIGN_OR_RETURN(m.version, Member(j, "version"));
+  S6_ASSIGN_OR_RETURN(m.next_version, Member(j, "next_version"));
+  S6_ASSIGN_OR_RETURN(flag, Member(j, "in_transition", true));
+  m.in_transition = flag != 0;
+  S6_ASSIGN_OR_RETURN(flag, Member(j, "departing", true));
+  m.departing = flag != 0;
+  uint64_t n = 0;
+  S6_ASSIGN_OR_RETURN(n, Member(j, "incoming_left"));
+  m.incoming_left = static_cast<uint32_t>(n);
+  S6_ASSIGN_OR_RETURN(n, Member(j, "outgoing_left"));
+  m.outgoing_left = static_cast<uint32_t>(n);
+  S6_ASSIGN_OR_RETURN(n, Member(j, "markers_missing"));
+  m.markers_missing = static_cast<uint32_t>(n);
+  S6_ASSIGN_OR_RETURN(m.held, Member(j, "held"));
+  S6_ASSIGN_OR_RETURN(m.handbacks_pending, Member(j, "handbacks_pending"));
+  S6_ASSIGN_OR_RETURN(m.switched_at_ns, Member(j, "switched_at_ns"));
+  S6_ASSIGN_OR_RETURN(m.settled_at_ns, Member(j, "settled_at_ns"));
+  S6_ASSIGN_OR_RETURN(m.slots_in, Member(j, "slots_in"));
+  S6_ASSIGN_OR_RETURN(m.slots_out, Member(j, "slots_out"));
+  S6_ASSIGN_OR_RETURN(m.objects_in, Member(j, "objects_in"));
+  S6_ASSIGN_OR_RETURN(m.objects_out, Member(j, "objects_out"));
+  S6_ASSIGN_OR_RETURN(m.pulls_on_demand, Member(j, "pulls_on_demand"));
+  S6_ASSIGN_OR_RETURN(m.pulls_background, Member(j, "pulls_background"));
+  S6_ASSIGN_OR_RETURN(m.queued, Member(j, "queued"));
+  S6_ASSIGN_OR_RETURN(m.handbacks_sent, Member(j, "handbacks_sent"));
+  S6_ASSIGN_OR_RETURN(m.handbacks_taken, Member(j, "handbacks_taken"));
+  S6_ASSIGN_OR_RETURN(m.bad_slot_data, Member(j, "bad_slot_data"));
   return m;
+}
+
+}  // namespace
+
+StatusOr<objspace::MigrationStatus> ParseMigrationStatus(std::string_view json_text) {
+  S6_ASSIGN_OR_RETURN(const Json root, ParseObject(json_text));
+  return MigrationFrom(root);
+}
+
+StatusOr<ScaleTarget::Progress> ParseProgress(std::string_view json_text) {
+  S6_ASSIGN_OR_RETURN(const Json root, ParseObject(json_text));
+  ScaleTarget::Progress p;
+  S6_ASSIGN_OR_RETURN(p.migration, MigrationFrom(root));
+  const auto it = root.find("peers_not_ready");
+  if (it == root.end() || !it->is_number_unsigned() || it->get<uint64_t>() > UINT32_MAX) {
+    return InvalidArgumentError("no peers_not_ready count");
+  }
+  p.peers_not_ready = static_cast<uint32_t>(it->get<uint64_t>());
+  return p;
 }
 
 }  // namespace s6::control

@@ -20,7 +20,9 @@
 //   abort V | switch V | complete V          -> ok
 //   stop                                     -> ok, then the process exits cleanly
 // The reply is one frame: "ok[ payload]" or "error <message>". Malformed requests get an error
-// reply; they never affect the instance.
+// reply; they never affect the instance. The JSON payloads are built and read with
+// nlohmann-json by key; a reply whose JSON lacks a member or has one of the wrong type is an
+// error at the client (never a silent zero: the driver decides on these numbers).
 //
 // ControlClient is the REQ side with a deadline per call: a peer that does not answer in time
 // is reported (DeadlineExceeded) and the socket is rebuilt, so one dead instance never wedges
@@ -29,7 +31,6 @@
 
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -105,11 +106,12 @@ class RemoteTarget final : public ScaleTarget {
   ControlClient& client_;
 };
 
-/// The number after "name": inside the object that follows "object": in `json` (flat objects
-/// of our own stats JSON); nullopt if absent.
-std::optional<double> JsonNumberIn(std::string_view json, std::string_view object,
-                                   std::string_view name);
-/// The MigrationStatus inside an instance's stats JSON ("migration" object).
-objspace::MigrationStatus ParseMigrationStatus(std::string_view stats_json);
+/// The "migration" object of `json_text` (an instance's stats JSON or a `progress` reply).
+/// Text that is not a JSON object, a missing "migration" object and a member that is missing
+/// or not a non-negative integer (flags: also a boolean) are errors naming the member.
+StatusOr<objspace::MigrationStatus> ParseMigrationStatus(std::string_view json_text);
+
+/// A `progress` reply's payload: {"migration":{..},"peers_not_ready":N}; errors as above.
+StatusOr<ScaleTarget::Progress> ParseProgress(std::string_view json_text);
 
 }  // namespace s6::control

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 namespace s6::control {
 namespace {
 
@@ -11,15 +13,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 double MsSince(SteadyClock::time_point t) {
   return std::chrono::duration<double, std::milli>(SteadyClock::now() - t).count();
-}
-
-std::string Ids(const std::vector<InstanceId>& ids) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i != 0) out += ',';
-    out += std::to_string(ToUint(ids[i]));
-  }
-  return out + "]";
 }
 
 Status Annotate(InstanceId id, const char* step, const Status& st) {
@@ -30,15 +23,25 @@ Status Annotate(InstanceId id, const char* step, const Status& st) {
 }  // namespace
 
 std::string ScaleReport::ToJson() const {
-  auto num = [](double v) { return std::to_string(v); };
-  return "{\"version\":" + std::to_string(version) + ",\"from\":" + Ids(from) +
-         ",\"to\":" + Ids(to) + ",\"slots_moved\":" + std::to_string(slots_moved) +
-         ",\"objects_moved\":" + std::to_string(objects_moved) +
-         ",\"handbacks\":" + std::to_string(handbacks) +
-         ",\"pulls_on_demand\":" + std::to_string(pulls_on_demand) +
-         ",\"pulls_background\":" + std::to_string(pulls_background) +
-         ",\"queued\":" + std::to_string(queued) + ",\"prepare_ms\":" + num(prepare_ms) +
-         ",\"migration_ms\":" + num(migration_ms) + ",\"total_ms\":" + num(total_ms) + "}";
+  // Insertion-ordered, so the report reads in the order the fields are documented.
+  auto ids = [](const std::vector<InstanceId>& v) {
+    nlohmann::ordered_json a = nlohmann::ordered_json::array();
+    for (InstanceId id : v) a.push_back(ToUint(id));
+    return a;
+  };
+  const nlohmann::ordered_json j = {{"version", version},
+                                    {"from", ids(from)},
+                                    {"to", ids(to)},
+                                    {"slots_moved", slots_moved},
+                                    {"objects_moved", objects_moved},
+                                    {"handbacks", handbacks},
+                                    {"pulls_on_demand", pulls_on_demand},
+                                    {"pulls_background", pulls_background},
+                                    {"queued", queued},
+                                    {"prepare_ms", prepare_ms},
+                                    {"migration_ms", migration_ms},
+                                    {"total_ms", total_ms}};
+  return j.dump();
 }
 
 StatusOr<ScaleReport> RunScaleEvent(const keyspace::SlotTable& current,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "host/instance_main.h"
+#include <s6/host.h>
 
 #include <malloc.h>
 #include <signal.h>
@@ -11,9 +11,13 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <limits>
+#include <optional>
 #include <string_view>
 
+#include <s6/log.h>
 #include "control/control.h"
+#include "host/cli.h"
 #include "instance/instance.h"
 #include "keyspace/slot_table.h"
 #include "packetio/pcap_port.h"
@@ -24,20 +28,10 @@
 namespace s6::host {
 namespace {
 
-constexpr char kUsage[] =
-    "usage: %s --id N --endpoint ENDPOINT [--peer ID=ENDPOINT]... [--members ID,ID,...]\n"
-    "          [--port memif:SOCKET[:client|server] | pcap:IN:OUT | none]\n"
-    "          [--dpdk-memory MB] [--file-prefix P] [--max-fibers N] [--busy-poll]\n"
-    "          [--stats-file F] [--stats-interval-ms N] [--duration S]\n"
-    "          [--control ENDPOINT] [-- APP ARGS...]\n"
-    "  --members: the members of the slot table in force (default: this instance and its\n"
-    "  peers); an instance started to join a running cluster lists the current members, not\n"
-    "  itself, and becomes a member when the controller scales out (--control).\n";
-
 struct Args {
   uint32_t id = 0;
-  bool id_set = false;
   std::string endpoint;
+  std::vector<std::string> peer_specs;  // ID=ENDPOINT
   std::vector<std::pair<uint32_t, std::string>> peers;
   std::vector<uint32_t> members;
   std::string port = "none";
@@ -51,90 +45,68 @@ struct Args {
   std::string control;
   int stats_interval_ms = 500;
   double duration_s = 0;
-  std::vector<std::string> app_args;
+  std::string log_level;
 };
 
-bool ParseU32(std::string_view s, uint32_t& out) {
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && end == s.data() + s.size() && !s.empty();
+void AddInstanceOptions(CLI::App& app, Args& a) {
+  app.add_option("--id", a.id, "this instance's id")
+      ->required()
+      ->check(CLI::Range(1u, std::numeric_limits<uint32_t>::max()));
+  app.add_option("--endpoint", a.endpoint, "ZeroMQ endpoint to bind (ipc://, tcp://)")->required();
+  app.add_option("--peer", a.peer_specs, "a peer instance, ID=ENDPOINT (repeatable)")
+      ->check([](const std::string& v) -> std::string {
+        const std::size_t eq = v.find('=');
+        uint32_t id = 0;
+        if (eq == std::string::npos || eq == 0 || eq + 1 == v.size() ||
+            std::from_chars(v.data(), v.data() + eq, id).ptr != v.data() + eq || id == 0) {
+          return "want ID=ENDPOINT";
+        }
+        return {};
+      });
+  app.add_option("--members", a.members,
+                 "ids in the slot table in force, comma-separated (default: this instance and "
+                 "its peers; an instance started to join lists the current members, not itself)")
+      ->delimiter(',');
+  app.add_option("--port", a.port, "packet port: memif:SOCKET[:client|server], pcap:IN:OUT, none")
+      ->capture_default_str();
+  app.add_option("--dpdk-memory", a.dpdk_memory_mb, "DPDK memory (MB, no hugepages)")
+      ->check(CLI::Range(16, 1 << 20))
+      ->capture_default_str();
+  app.add_option("--file-prefix", a.file_prefix, "DPDK file prefix (default: per process)");
+  app.add_option("--max-fibers", a.max_fibers, "cap on micro-threads (packets in flight)")
+      ->check(CLI::Range(1u, 1u << 24))
+      ->capture_default_str();
+  app.add_flag("--busy-poll", a.busy_poll, "never sleep when idle (a dedicated core)");
+  app.add_option("--stats-file", a.stats_file, "write the stats JSON here, atomically");
+  app.add_option("--stats-interval-ms", a.stats_interval_ms, "how often to write the stats file")
+      ->check(CLI::Range(1, 3600 * 1000))
+      ->capture_default_str();
+  app.add_option("--duration", a.duration_s, "stop after S seconds (0: run until signalled)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--control", a.control, "ZeroMQ endpoint of the control socket (s6ctl)");
+  AddLogLevelOption(app, a.log_level);
 }
 
-Status Parse(int argc, char** argv, Args& a) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--") {
-      for (++i; i < argc; ++i) a.app_args.emplace_back(argv[i]);
-      break;
-    }
-    auto value = [&]() -> StatusOr<std::string_view> {
-      if (i + 1 >= argc) return InvalidArgumentError(std::string(arg) + " needs a value");
-      return std::string_view(argv[++i]);
-    };
-    if (arg == "--busy-poll") {
-      a.busy_poll = true;
-      continue;
-    }
-    S6_ASSIGN_OR_RETURN(std::string_view v, value());
-    if (arg == "--id") {
-      if (!ParseU32(v, a.id)) return InvalidArgumentError("bad --id '" + std::string(v) + "'");
-      a.id_set = true;
-    } else if (arg == "--endpoint") {
-      a.endpoint = v;
-    } else if (arg == "--peer") {
-      const std::size_t eq = v.find('=');
-      uint32_t pid = 0;
-      if (eq == std::string_view::npos || !ParseU32(v.substr(0, eq), pid)) {
-        return InvalidArgumentError("bad --peer '" + std::string(v) + "' (want ID=ENDPOINT)");
-      }
-      a.peers.emplace_back(pid, std::string(v.substr(eq + 1)));
-    } else if (arg == "--members") {
-      std::size_t start = 0;
-      while (start <= v.size()) {
-        const std::size_t comma = std::min(v.find(',', start), v.size());
-        uint32_t m = 0;
-        if (!ParseU32(v.substr(start, comma - start), m)) {
-          return InvalidArgumentError("bad --members '" + std::string(v) + "'");
-        }
-        a.members.push_back(m);
-        start = comma + 1;
-      }
-    } else if (arg == "--port") {
-      a.port = v;
-    } else if (arg == "--dpdk-memory") {
-      uint32_t mb = 0;
-      if (!ParseU32(v, mb) || mb < 16) return InvalidArgumentError("bad --dpdk-memory");
-      a.dpdk_memory_mb = static_cast<int>(mb);
-    } else if (arg == "--file-prefix") {
-      a.file_prefix = v;
-    } else if (arg == "--max-fibers") {
-      if (!ParseU32(v, a.max_fibers) || a.max_fibers == 0) {
-        return InvalidArgumentError("bad --max-fibers");
-      }
-    } else if (arg == "--stats-file") {
-      a.stats_file = v;
-    } else if (arg == "--control") {
-      a.control = v;
-    } else if (arg == "--stats-interval-ms") {
-      uint32_t ms = 0;
-      if (!ParseU32(v, ms) || ms == 0) return InvalidArgumentError("bad --stats-interval-ms");
-      a.stats_interval_ms = static_cast<int>(ms);
-    } else if (arg == "--duration") {
-      try {
-        a.duration_s = std::stod(std::string(v));
-      } catch (...) {
-        return InvalidArgumentError("bad --duration '" + std::string(v) + "'");
-      }
-    } else {
-      return InvalidArgumentError("unknown argument '" + std::string(arg) + "'");
-    }
+// What CLI11 validated as text becomes typed; the default member list.
+void Finish(Args& a) {
+  for (const std::string& spec : a.peer_specs) {
+    const std::size_t eq = spec.find('=');
+    uint32_t id = 0;
+    std::from_chars(spec.data(), spec.data() + eq, id);
+    a.peers.emplace_back(id, spec.substr(eq + 1));
   }
-  if (!a.id_set) return InvalidArgumentError("--id is required");
-  if (a.endpoint.empty()) return InvalidArgumentError("--endpoint is required");
   if (a.members.empty()) {
     a.members.push_back(a.id);
     for (const auto& [pid, ep] : a.peers) a.members.push_back(pid);
   }
-  return OkStatus();
+}
+
+// Declares the NF's options in their own section of --help.
+void AddNfOptions(CLI::App& app, const NfDefinition& nf) {
+  if (!nf.add_options) return;
+  CLI::App* section = app.add_option_group(nf.name + " options");
+  nf.add_options(*section);
 }
 
 bool WriteAtomically(const std::string& path, const std::string& content) {
@@ -201,13 +173,22 @@ StatusOr<PortHolder> OpenPort(const Args& a) {
 
 }  // namespace
 
-int InstanceMain(int argc, char** argv, const std::string& program, const NfFactory& factory) {
+int InstanceMain(int argc, char** argv, const NfDefinition& nf) {
+  const std::string program = ProgramName(argc, argv, "s6-" + nf.name + "-instance");
   Args a;
-  if (const Status st = Parse(argc, argv, a); !st.ok()) {
-    std::fprintf(stderr, "%s: %s\n", program.c_str(), st.message().c_str());
-    std::fprintf(stderr, kUsage, program.c_str());
-    return 2;
+  CLI::App app(nf.description.empty() ? "an S6 network function instance" : nf.description,
+               program);
+  AddInstanceOptions(app, a);
+  AddNfOptions(app, nf);
+  if (std::optional<int> exit = ParseCommandLine(app, argc, argv, a.log_level)) return *exit;
+  Finish(a);
+  if (nf.validate) {
+    if (const Status st = nf.validate(); !st.ok()) {
+      std::fprintf(stderr, "%s: %s (see --help)\n", program.c_str(), st.message().c_str());
+      return 2;
+    }
   }
+  const std::shared_ptr<spdlog::logger> log = log::Get("host");
   // SIGINT/SIGTERM are read from a signalfd by the loop: no handler, no global flag.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -241,32 +222,32 @@ int InstanceMain(int argc, char** argv, const std::string& program, const NfFact
   {
     StatusOr<PortHolder> opened = OpenPort(a);
     if (!opened.ok()) {
-      std::fprintf(stderr, "%s: port: %s\n", program.c_str(), opened.status().ToString().c_str());
+      log->error("port {}: {}", a.port, opened.status().ToString());
       return opened.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
     }
     port_holder = std::move(*opened);
   }
-  StatusOr<std::unique_ptr<NetworkFunction>> nf = factory(inst.space(), a.app_args);
-  if (!nf.ok()) {
-    std::fprintf(stderr, "%s: %s\n", program.c_str(), nf.status().message().c_str());
+  StatusOr<std::unique_ptr<NetworkFunction>> created = nf.create(inst.space());
+  if (!created.ok()) {
+    log->error("{}: {}", nf.name, created.status().message());
     return 2;
   }
-  if (port->port) inst.AttachPacketIo(nf->get(), port->port.get());
+  if (port->port) inst.AttachPacketIo(created->get(), port->port.get());
   std::vector<InstanceId> members;
   for (uint32_t m : a.members) members.push_back(static_cast<InstanceId>(m));
   StatusOr<keyspace::SlotTable> table = keyspace::SlotTable::Initial(members);
   if (!table.ok()) {
-    std::fprintf(stderr, "%s: members: %s\n", program.c_str(), table.status().message().c_str());
+    log->error("members: {}", table.status().message());
     return 2;
   }
   inst.SetSlotTable(*table);
   if (const Status st = inst.Start(); !st.ok()) {
-    std::fprintf(stderr, "%s: %s\n", program.c_str(), st.ToString().c_str());
+    log->error("start: {}", st.ToString());
     return 1;
   }
   for (const auto& [pid, ep] : a.peers) {
     if (const Status st = inst.AddPeer(static_cast<InstanceId>(pid), ep); !st.ok()) {
-      std::fprintf(stderr, "%s: peer %u: %s\n", program.c_str(), pid, st.ToString().c_str());
+      log->error("peer {}: {}", pid, st.ToString());
       return 2;
     }
   }
@@ -276,17 +257,20 @@ int InstanceMain(int argc, char** argv, const std::string& program, const NfFact
     StatusOr<std::unique_ptr<control::ControlServer>> c =
         control::ControlServer::Bind(zmq_context, a.control);
     if (!c.ok()) {
-      std::fprintf(stderr, "%s: %s\n", program.c_str(), c.status().ToString().c_str());
+      log->error("control socket: {}", c.status().ToString());
       return 1;
     }
     control = std::move(*c);
   }
+  log->info("{} instance {} at {}: port {}, {} peers, {} members{}", nf.name, a.id, a.endpoint,
+            a.port, a.peers.size(), a.members.size(),
+            a.control.empty() ? "" : ", control at " + a.control);
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   auto next_stats = start;
   auto write_stats = [&] {
     if (!a.stats_file.empty() && !WriteAtomically(a.stats_file, inst.StatsJson())) {
-      std::fprintf(stderr, "%s: cannot write %s\n", program.c_str(), a.stats_file.c_str());
+      log->warn("cannot write {}", a.stats_file);
     }
   };
   auto next_signal_check = start;
@@ -312,6 +296,7 @@ int InstanceMain(int argc, char** argv, const std::string& program, const NfFact
   for (int i = 0; i < 10; ++i) inst.RunOnce(0);  // flush what the last packets produced
   write_stats();
   if (sigfd >= 0) ::close(sigfd);
+  log->info("instance {} stopped", a.id);
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include <s6/check.h>
+#include <s6/log.h>
 
 namespace s6 {
 
@@ -59,8 +60,8 @@ Status Instance::Start() {
   topt.linger_ms = options_.transport_linger_ms;
   topt.schema_hash = space_->SchemaHash();
   const uint32_t id = ToUint(options_.id);
-  topt.log = [id](std::string_view line) {
-    std::fprintf(stderr, "s6.instance[%u]: %.*s\n", id, static_cast<int>(line.size()), line.data());
+  topt.log = [id, log = log::Get("transport")](std::string_view line) {
+    log->warn("instance {}: {}", id, line);
   };
   transport_ = std::make_unique<transport::ZmqTransport>(options_.id, options_.endpoint, topt);
   S6_RETURN_IF_ERROR(transport_->Start());
@@ -75,8 +76,9 @@ Status Instance::Start() {
     Spawn([this] {
       const Status st = nf_->Init(*this);
       if (!st.ok()) {
-        std::fprintf(stderr, "s6.instance[%u]: network function init failed: %s\n",
-                     ToUint(options_.id), st.ToString().c_str());
+        log::Get("instance")
+            ->error("instance {}: network function init failed: {}", ToUint(options_.id),
+                    st.ToString());
       }
     });
   }
@@ -403,54 +405,68 @@ LoopStats Instance::loop_stats() const {
   return s;
 }
 
-std::string Instance::StatsJson() const {
-  const uthread::SchedulerStats& f = scheduler_->stats();
+void Instance::WriteStats(StatsSink& out) const {
   const LoopStats loop = loop_stats();
-  std::string out = "{\"instance\":" + std::to_string(ToUint(options_.id));
-  out += ",\"loop\":{\"iterations\":" + std::to_string(loop.iterations) +
-         ",\"busy_iterations\":" + std::to_string(loop.busy_iterations) +
-         ",\"tasks_posted\":" + std::to_string(loop.tasks_posted) +
-         ",\"tasks_refused\":" + std::to_string(loop.tasks_refused) +
-         ",\"tasks_started\":" + std::to_string(loop.tasks_started) +
-         ",\"timer_runs\":" + std::to_string(loop.timer_runs) +
-         ",\"timer_skips\":" + std::to_string(loop.timer_skips) +
-         ",\"pings_answered\":" + std::to_string(loop.pings_answered) +
-         ",\"unhandled_messages\":" + std::to_string(loop.unhandled_messages) +
-         ",\"idle_sleeps\":" + std::to_string(loop.idle_sleeps) +
-         ",\"slow_iterations\":" + std::to_string(loop.slow_iterations) +
-         ",\"very_slow_iterations\":" + std::to_string(loop.very_slow_iterations) +
-         ",\"max_iteration_ns\":" + std::to_string(loop.max_iteration_ns) + "}";
+  out.Counter("instance", ToUint(options_.id));
+  out.Group("loop", [&loop](StatsSink& g) {
+    g.Counter("iterations", loop.iterations);
+    g.Counter("busy_iterations", loop.busy_iterations);
+    g.Counter("tasks_posted", loop.tasks_posted);
+    g.Counter("tasks_refused", loop.tasks_refused);
+    g.Counter("tasks_started", loop.tasks_started);
+    g.Counter("timer_runs", loop.timer_runs);
+    g.Counter("timer_skips", loop.timer_skips);
+    g.Counter("pings_answered", loop.pings_answered);
+    g.Counter("unhandled_messages", loop.unhandled_messages);
+    g.Counter("idle_sleeps", loop.idle_sleeps);
+    g.Counter("slow_iterations", loop.slow_iterations);
+    g.Counter("very_slow_iterations", loop.very_slow_iterations);
+    g.Gauge("max_iteration_ns", static_cast<double>(loop.max_iteration_ns));
+  });
   if (nf_ != nullptr) {
-    const PacketStats& p = packet_stats_;
-    out += ",\"packets\":{\"received\":" + std::to_string(p.received) +
-           ",\"forwarded\":" + std::to_string(p.forwarded) +
-           ",\"dropped\":" + std::to_string(p.dropped) +
-           ",\"consumed\":" + std::to_string(p.consumed) +
-           ",\"aborted\":" + std::to_string(p.aborted) +
-           ",\"in_flight\":" + std::to_string(p.in_flight) +
-           ",\"dwell_us\":{\"p50\":" + std::to_string(dwell_.Percentile(0.5) / 1000) +
-           ",\"p99\":" + std::to_string(dwell_.Percentile(0.99) / 1000) +
-           ",\"max\":" + std::to_string(dwell_.max() / 1000) + "}" +
-           ",\"dwell_over_1ms\":" + std::to_string(p.dwell_over_1ms) +
-           ",\"dwell_over_10ms\":" + std::to_string(p.dwell_over_10ms) +
-           ",\"tx_backlog\":" + std::to_string(p.tx_backlog) +
-           ",\"tx_backlog_dropped\":" + std::to_string(p.tx_backlog_dropped) +
-           ",\"rx_port\":" + rx_->stats().ToJson() + ",\"tx_port\":" + tx_->stats().ToJson() + "}";
-    out += ",\"nf\":" + nf_->StatsJson();
+    out.Group("packets", [this](StatsSink& g) { WritePacketStats(g); });
+    out.Group("nf", [this](StatsSink& g) { nf_->WriteStats(g); });
   }
-  out += ",\"fibers\":{\"in_use\":" + std::to_string(scheduler_->in_flight()) +
-         ",\"ready\":" + std::to_string(scheduler_->ready()) +
-         ",\"spawned\":" + std::to_string(f.spawned) +
-         ",\"completed\":" + std::to_string(f.completed) +
-         ",\"aborted\":" + std::to_string(f.aborted) + ",\"refused\":" + std::to_string(f.refused) +
-         ",\"suspends\":" + std::to_string(f.suspends) +
-         ",\"max_in_flight\":" + std::to_string(f.max_in_flight) +
-         ",\"stacks\":" + std::to_string(scheduler_->stacks().created()) + "}";
-  out += ",\"space\":" + space_->stats().ToJson();
-  out += ",\"migration\":" + space_->migration_status().ToJson();
-  if (transport_) out += ",\"transport\":" + transport_->stats().ToJson();
-  out += "}";
-  return out;
+  out.Group("fibers", [this](StatsSink& g) {
+    const uthread::SchedulerStats& f = scheduler_->stats();
+    g.Gauge("in_use", static_cast<double>(scheduler_->in_flight()));
+    g.Gauge("ready", static_cast<double>(scheduler_->ready()));
+    g.Counter("spawned", f.spawned);
+    g.Counter("completed", f.completed);
+    g.Counter("aborted", f.aborted);
+    g.Counter("refused", f.refused);
+    g.Counter("suspends", f.suspends);
+    g.Gauge("max_in_flight", static_cast<double>(f.max_in_flight));
+    g.Gauge("stacks", static_cast<double>(scheduler_->stacks().created()));
+  });
+  out.Group("space", [this](StatsSink& g) { space_->stats().Write(g); });
+  out.Group("migration", [this](StatsSink& g) { space_->migration_status().Write(g); });
+  if (transport_) out.Group("transport", [this](StatsSink& g) { transport_->stats().Write(g); });
+}
+
+void Instance::WritePacketStats(StatsSink& out) const {
+  const PacketStats& p = packet_stats_;
+  out.Counter("received", p.received);
+  out.Counter("forwarded", p.forwarded);
+  out.Counter("dropped", p.dropped);
+  out.Counter("consumed", p.consumed);
+  out.Counter("aborted", p.aborted);
+  out.Gauge("in_flight", static_cast<double>(p.in_flight));
+  out.Group("dwell_us", [this](StatsSink& g) {
+    g.Gauge("p50", static_cast<double>(dwell_.Percentile(0.5) / 1000));
+    g.Gauge("p99", static_cast<double>(dwell_.Percentile(0.99) / 1000));
+    g.Gauge("max", static_cast<double>(dwell_.max() / 1000));
+  });
+  out.Counter("dwell_over_1ms", p.dwell_over_1ms);
+  out.Counter("dwell_over_10ms", p.dwell_over_10ms);
+  out.Gauge("tx_backlog", static_cast<double>(p.tx_backlog));
+  out.Counter("tx_backlog_dropped", p.tx_backlog_dropped);
+  out.Group("rx_port", [this](StatsSink& g) { rx_->stats().Write(g); });
+  out.Group("tx_port", [this](StatsSink& g) { tx_->stats().Write(g); });
+}
+
+std::string Instance::StatsJson() const {
+  return StatsToJson([this](StatsSink& out) { WriteStats(out); });
 }
 
 }  // namespace s6

@@ -184,7 +184,11 @@ class Instance final : public Context {
   InstanceId self() const override { return options_.id; }
   /// A snapshot of the loop counters (loop thread).
   LoopStats loop_stats() const;
-  /// {"instance":..,"loop":{..},"fibers":{..},"space":{..},"transport":{..}} (loop thread).
+  /// Reports the instance's counters, its packet path's, the NF's (as "nf"), the object
+  /// space's, migration's and the transport's (loop thread).
+  void WriteStats(StatsSink& out) const;
+  /// WriteStats as JSON: {"instance":..,"loop":{..},"packets":{..},"nf":{..},"fibers":{..},
+  /// "space":{..},"migration":{..},"transport":{..}} (loop thread).
   std::string StatsJson() const;
 
  private:
@@ -195,6 +199,7 @@ class Instance final : public Context {
     bool running = false;
     bool cancelled = false;
   };
+  void WritePacketStats(StatsSink& out) const;
   void ArmAppTimer(uint64_t id);
   std::size_t TakePosted();
   std::size_t TakePackets();

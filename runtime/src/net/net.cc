@@ -1,9 +1,53 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <s6/net.h>
 
+#include <pcap/pcap.h>
+
 #include <charconv>
 
 namespace s6::net {
+
+std::string FormatTuple(const FiveTuple& t) {
+  std::string proto;
+  switch (t.proto) {
+    case kProtoTcp:
+      proto = "tcp";
+      break;
+    case kProtoUdp:
+      proto = "udp";
+      break;
+    case kProtoIcmp:
+      proto = "icmp";
+      break;
+    default:
+      proto = "proto" + std::to_string(t.proto);
+  }
+  return proto + " " + FormatIpv4(t.src_ip) + ":" + std::to_string(t.src_port) + " > " +
+         FormatIpv4(t.dst_ip) + ":" + std::to_string(t.dst_port);
+}
+
+StatusOr<LinkLayer> LinkLayerFor(int linktype) {
+  switch (linktype) {
+    case DLT_EN10MB:
+      return LinkLayer{0, true, linktype};
+    case DLT_RAW:  // 12 on most systems, 14 on some BSDs; LINKTYPE_RAW (101) in files
+    case 14:
+    case 101:
+    case DLT_IPV4:
+      return LinkLayer{0, false, linktype};
+    case DLT_LINUX_SLL:
+      return LinkLayer{16, false, linktype};
+    case DLT_NULL:
+    case DLT_LOOP:
+      return LinkLayer{4, false, linktype};
+    default: {
+      const char* name = pcap_datalink_val_to_name(linktype);
+      return InvalidArgumentError("link type " + std::to_string(linktype) + " (" +
+                                  (name != nullptr ? name : "unknown") +
+                                  ") is not supported (Ethernet, raw IP, Linux SLL, loopback are)");
+    }
+  }
+}
 
 std::string_view ParseErrorName(ParseError e) noexcept {
   switch (e) {

@@ -1,22 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: objspace/migration.cc
 //
-// The object space's part of a scale event: prepare / switch / complete of a slot table, slot
-// pulls and hand-over, the background mover and the hand-back of a departing instance.
-// The theory of operation is in object_space.h ("Scaling") and docs/protocol.md.
+// SlotMigration (migration.h): prepare / switch / complete of a slot table, the routing of
+// home-side messages during a transition, slot pulls and hand-over, the background mover and
+// the hand-back of a departing instance. docs/protocol.md describes the protocol step by step.
 //
 // Slot data (kSlotData body), little-endian:
 //   u32 n_dir | n_dir x (u64 map | u32 key_len | key | u32 holder | u64 req)
 //   u32 n_mw  | n_mw  x (u64 map | u32 key_len | key | u32 obj_len | obj)
 // The receiver validates all of it (maps known and of the right kind, lengths, objects that
 // decode completely) before installing anything.
+#include "objspace/migration.h"
+
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include <s6/check.h>
-#include "objspace/object_space.h"
-#include "stats/json.h"
+#include <s6/log.h>
+#include "objspace/mw_home.h"
+#include "objspace/sw_directory.h"
+#include "objspace/sw_holder.h"
 
 namespace s6::objspace {
 namespace {
@@ -48,39 +53,54 @@ constexpr uint64_t kHandbackRetryNs = 2'000'000'000;
 
 }  // namespace
 
-std::string MigrationStatus::ToJson() const {
-  std::string out = "{";
-  const auto field = [&out](std::string_view name, uint64_t v) {
-    stats::AppendCounter(out, name, v);
-  };
-  field("version", version);
-  field("next_version", next_version);
-  field("in_transition", in_transition ? 1 : 0);
-  field("departing", departing ? 1 : 0);
-  field("settled", settled() ? 1 : 0);
-  field("incoming_left", incoming_left);
-  field("outgoing_left", outgoing_left);
-  field("markers_missing", markers_missing);
-  field("held", held);
-  field("handbacks_pending", handbacks_pending);
-  field("switched_at_ns", switched_at_ns);
-  field("settled_at_ns", settled_at_ns);
-  field("slots_in", slots_in);
-  field("slots_out", slots_out);
-  field("objects_in", objects_in);
-  field("objects_out", objects_out);
-  field("pulls_on_demand", pulls_on_demand);
-  field("pulls_background", pulls_background);
-  field("queued", queued);
-  field("handbacks_sent", handbacks_sent);
-  field("handbacks_taken", handbacks_taken);
-  field("bad_slot_data", bad_slot_data);
-  out += '}';
-  return out;
+SlotMigration::SlotMigration(SpaceCore& core, SwHolder& holder, SwDirectory& directory,
+                             MwHome& mw_home, Replay replay)
+    : core_(core),
+      holder_(holder),
+      directory_(directory),
+      mw_home_(mw_home),
+      replay_(std::move(replay)),
+      log_(log::Get("migration")) {}
+
+SlotMigration::~SlotMigration() = default;
+
+bool SlotMigration::ForwardIfNotHome(ObjectMessageType type, ObjectMessage m, const ObjectKey& k) {
+  if (in_transition_) {
+    const uint32_t slot = core_.SlotOfKey(k);
+    if (outgoing_.contains(slot)) return false;  // still ours until handed over
+    if (auto in = incoming_.find(slot); in != incoming_.end()) {
+      // Its directory / objects are on their way: wait for them, in arrival order.
+      ByteBuffer bytes;
+      ByteWriter w(bytes);
+      EncodeObjectMessage(m, w);
+      in->second.queued.emplace_back(static_cast<uint16_t>(type), std::move(bytes));
+      ++mstats_.queued;
+      if (!in->second.requested) {
+        SendPull(slot);
+        ++mstats_.pulls_on_demand;
+      }
+      return true;
+    }
+  }
+  const InstanceId home = core_.HomeOf(k);
+  if (home == core_.self) return false;
+  if (m.hops >= kMaxHops) {
+    ++core_.stats.dropped_hops;
+    return true;
+  }
+  ++m.hops;
+  ++core_.stats.forwarded;
+  core_.Send(home, type, m);
+  return true;
 }
 
-Status ObjectSpace::PrepareTable(const keyspace::SlotTable& current,
-                                 const keyspace::SlotTable& next, MigrationOptions options) {
+void SlotMigration::NoteHomedInOutgoing(const ObjectKey& k) {
+  auto it = outgoing_.find(core_.SlotOfKey(k));
+  if (it != outgoing_.end()) it->second.keys.push_back(k);
+}
+
+Status SlotMigration::Prepare(const keyspace::SlotTable& current, const keyspace::SlotTable& next,
+                              MigrationOptions options) {
   if (current.empty() || next.empty()) return InvalidArgumentError("prepare: empty slot table");
   if (next.version() != current.version() + 1 || next.slot_count() != current.slot_count()) {
     return InvalidArgumentError("prepare: table v" + std::to_string(next.version()) +
@@ -90,9 +110,9 @@ Status ObjectSpace::PrepareTable(const keyspace::SlotTable& current,
     return InvalidArgumentError("prepare: the mover needs a positive rate and window");
   }
   if (in_transition_) {
-    if (table_ == next) return OkStatus();  // a retried prepare after our switch
+    if (core_.table == next) return OkStatus();  // a retried prepare after our switch
     return FailedPreconditionError("prepare v" + std::to_string(next.version()) +
-                                   ": the transition to v" + std::to_string(table_.version()) +
+                                   ": the transition to v" + std::to_string(core_.table.version()) +
                                    " has not completed");
   }
   if (!next_.empty()) {
@@ -100,51 +120,59 @@ Status ObjectSpace::PrepareTable(const keyspace::SlotTable& current,
     return FailedPreconditionError("prepare v" + std::to_string(next.version()) + ": v" +
                                    std::to_string(next_.version()) + " is already prepared");
   }
-  if (!(table_ == current)) {
+  if (!(core_.table == current)) {
     // Only an instance that holds and homes nothing (a newcomer) may adopt the table in force.
-    if (!directory_.empty() || !mw_homed_.empty() || !held_.empty()) {
+    if (!directory_.empty() || !mw_home_.empty() || holder_.entries() != 0) {
       return FailedPreconditionError("prepare: this instance is at table v" +
-                                     std::to_string(table_.version()) + ", not v" +
+                                     std::to_string(core_.table.version()) + ", not v" +
                                      std::to_string(current.version()));
     }
-    table_ = current;
+    core_.table = current;
   }
   next_ = next;
-  migration_ = options;
+  options_ = options;
+  log_->debug("prepared v{} (in force v{}): {}, {} slots/s, {} in flight", next_.version(),
+              core_.table.version(),
+              options_.mode == MigrationMode::kGradual ? "gradual" : "stop-and-copy",
+              options_.slots_per_sec, options_.max_inflight);
   return OkStatus();
 }
 
-Status ObjectSpace::AbortPrepared(uint64_t version) {
+Status SlotMigration::Abort(uint64_t version) {
   if (!next_.empty() && next_.version() == version) {
     next_ = keyspace::SlotTable();
+    log_->debug("aborted prepared v{}", version);
     return OkStatus();
   }
-  if (in_transition_ && table_.version() == version) {
+  if (in_transition_ && core_.table.version() == version) {
     return FailedPreconditionError("abort v" + std::to_string(version) + ": already switched");
   }
   return OkStatus();
 }
 
-Status ObjectSpace::SwitchTable(uint64_t version) {
+Status SlotMigration::Switch(uint64_t version) {
   if (!next_.empty() && next_.version() == version) {
     DoSwitch();
     return OkStatus();
   }
-  if (table_.version() == version && !table_.empty()) return OkStatus();  // switched already
+  const bool switched_already = core_.table.version() == version && !core_.table.empty();
+  if (switched_already) return OkStatus();
   return FailedPreconditionError("switch: table v" + std::to_string(version) +
                                  " was not prepared here");
 }
 
-void ObjectSpace::DoSwitch() {
-  const uint64_t now = Now();
-  previous_ = std::move(table_);
-  table_ = std::move(next_);
+void SlotMigration::DoSwitch() {
+  const uint64_t now = core_.Now();
+  previous_ = std::move(core_.table);
+  core_.table = std::move(next_);
   next_ = keyspace::SlotTable();
   in_transition_ = true;
   mstats_.switched_at_ns = now;
   mstats_.settled_at_ns = 0;
   mstats_.slots_in_event = 0;
-  mstats_.departing = !table_.IsMember(self_);
+  mstats_.departing = !core_.table.IsMember(core_.self);
+  handback_ = Handback::kNotStarted;
+  pulled_ = false;
   incoming_.clear();
   outgoing_.clear();
   mover_order_.clear();
@@ -153,33 +181,33 @@ void ObjectSpace::DoSwitch() {
   mover_tokens_ = 0;
   mover_last_ns_ = now;
   incoming_left_ = 0;
-  for (const keyspace::SlotMove& mv : keyspace::Diff(previous_, table_)) {
-    if (mv.to == self_) {
+  for (const keyspace::SlotMove& mv : keyspace::Diff(previous_, core_.table)) {
+    if (mv.to == core_.self) {
       incoming_[mv.slot].from = mv.from;
       mover_order_.push_back(mv.slot);
       ++incoming_left_;
-    } else if (mv.from == self_) {
+    } else if (mv.from == core_.self) {
       outgoing_[mv.slot].to = mv.to;
     }
   }
   if (!outgoing_.empty()) {
-    for (const auto& [k, d] : directory_) NoteHomed(k);
-    for (const auto& [k, o] : mw_homed_) NoteHomed(k);
+    for (const auto& [k, d] : directory_.entries()) NoteHomed(k);
+    for (const auto& [k, o] : mw_home_.objects()) NoteHomed(k);
   }
   // Every peer of either table gets our marker; we wait for theirs before handing slots over.
   std::vector<InstanceId> peers = previous_.instances();
-  peers.insert(peers.end(), table_.instances().begin(), table_.instances().end());
+  peers.insert(peers.end(), core_.table.instances().begin(), core_.table.instances().end());
   std::sort(peers.begin(), peers.end());
   peers.erase(std::unique(peers.begin(), peers.end()), peers.end());
-  peers.erase(std::remove(peers.begin(), peers.end(), self_), peers.end());
+  peers.erase(std::remove(peers.begin(), peers.end(), core_.self), peers.end());
   markers_missing_ = peers;
   ObjectMessage marker;
-  marker.origin = self_;
-  marker.a = table_.version();
-  for (InstanceId p : peers) Send(p, ObjectMessageType::kSwitched, marker);
+  marker.origin = core_.self;
+  marker.a = core_.table.version();
+  for (InstanceId p : peers) core_.Send(p, ObjectMessageType::kSwitched, marker);
   // Markers that arrived before we were prepared.
   for (auto it = early_markers_.begin(); it != early_markers_.end();) {
-    if (it->first == table_.version()) {
+    if (it->first == core_.table.version()) {
       markers_missing_.erase(
           std::remove(markers_missing_.begin(), markers_missing_.end(), it->second),
           markers_missing_.end());
@@ -188,7 +216,10 @@ void ObjectSpace::DoSwitch() {
       ++it;
     }
   }
-  if (migration_.mode == MigrationMode::kStopAndCopy) {
+  log_->debug("switched v{} -> v{}: {} slots incoming, {} outgoing, {} markers missing{}",
+              previous_.version(), core_.table.version(), incoming_.size(), outgoing_.size(),
+              markers_missing_.size(), mstats_.departing ? ", departing" : "");
+  if (options_.mode == MigrationMode::kStopAndCopy) {
     for (uint32_t slot : mover_order_) SendPull(slot);
     mstats_.pulls_background += mover_order_.size();
     mover_next_ = mover_order_.size();
@@ -197,107 +228,114 @@ void ObjectSpace::DoSwitch() {
   MaybeSettled();
 }
 
-Status ObjectSpace::CompleteTable(uint64_t version) {
+Status SlotMigration::Complete(uint64_t version) {
   if (!in_transition_) {
-    if (table_.version() == version && !table_.empty()) return OkStatus();  // completed already
+    const bool completed_already = core_.table.version() == version && !core_.table.empty();
+    if (completed_already) return OkStatus();
     return FailedPreconditionError("complete: no transition to v" + std::to_string(version));
   }
-  if (table_.version() != version) {
+  if (core_.table.version() != version) {
     return FailedPreconditionError("complete v" + std::to_string(version) +
                                    ": the transition here is to v" +
-                                   std::to_string(table_.version()));
+                                   std::to_string(core_.table.version()));
   }
   MaybeSettled();
   if (mstats_.settled_at_ns == 0) {
     return FailedPreconditionError("complete v" + std::to_string(version) + ": not settled (" +
                                    std::to_string(incoming_left_) + " slots to receive, " +
                                    std::to_string(outgoing_.size()) + " to hand over, " +
-                                   std::to_string(held_.size()) + " objects held)");
+                                   std::to_string(holder_.entries()) + " objects held)");
   }
   previous_ = keyspace::SlotTable();
   in_transition_ = false;
   markers_missing_.clear();
   deferred_pulls_.clear();
   std::erase_if(early_markers_, [version](const auto& m) { return m.first <= version; });
+  log_->debug("completed v{}: {} slots in, {} out, {} objects in, {} out (totals)", version,
+              mstats_.slots_in, mstats_.slots_out, mstats_.objects_in, mstats_.objects_out);
   return OkStatus();
 }
 
-MigrationStatus ObjectSpace::migration_status() const {
+MigrationStatus SlotMigration::status() const {
   MigrationStatus s = mstats_;
-  s.version = table_.version();
+  s.version = core_.table.version();
   s.next_version = next_.version();
   s.in_transition = in_transition_;
   s.incoming_left = incoming_left_;
   s.outgoing_left = static_cast<uint32_t>(outgoing_.size());
   s.markers_missing = static_cast<uint32_t>(markers_missing_.size());
-  s.held = held_.size();
+  s.held = holder_.entries();
   s.handbacks_pending = handback_reqs_.size();
   return s;
 }
 
-bool ObjectSpace::SlotBlocked(const ObjectKey& k) const {
-  return !incoming_.empty() && incoming_.contains(SlotOfKey(k));
-}
-
-void ObjectSpace::NoteHomed(const ObjectKey& k) {
-  if (outgoing_.empty()) return;
-  auto it = outgoing_.find(SlotOfKey(k));
-  if (it != outgoing_.end()) it->second.keys.push_back(k);
-}
-
-void ObjectSpace::OnSwitched(const ObjectMessage& m) {
+void SlotMigration::OnSwitched(const ObjectMessage& m) {
   const uint64_t version = m.a;
   if (!next_.empty() && next_.version() == version) DoSwitch();
-  if (in_transition_ && table_.version() == version) {
+  if (in_transition_ && core_.table.version() == version) {
     const auto it = std::find(markers_missing_.begin(), markers_missing_.end(), m.origin);
     if (it == markers_missing_.end()) {
-      ++stats_.unexpected;
+      ++core_.stats.unexpected;
       return;
     }
     markers_missing_.erase(it);
-    if (markers_missing_.empty()) AnswerDeferredPulls();
+    log_->trace("v{}: marker from {}, {} missing", version, ToUint(m.origin),
+                markers_missing_.size());
+    if (markers_missing_.empty()) {
+      log_->debug("v{}: every peer's marker is in; answering {} deferred pulls", version,
+                  deferred_pulls_.size());
+      AnswerDeferredPulls();
+    }
     return;
   }
-  if (version > table_.version()) {
+  if (version > core_.table.version()) {
     early_markers_.emplace_back(version, m.origin);
     return;
   }
-  ++stats_.unexpected;  // a marker of a finished transition
+  ++core_.stats.unexpected;  // a marker of a finished transition
 }
 
-void ObjectSpace::SendPull(uint32_t slot) {
+void SlotMigration::SendPull(uint32_t slot) {
   auto it = incoming_.find(slot);
   S6_CHECK(it != incoming_.end());
   it->second.requested = true;
+  if (!pulled_) {
+    pulled_ = true;
+    log_->debug("v{}: first slot pull ({} slots to receive)", core_.table.version(),
+                incoming_left_);
+  }
+  log_->trace("v{}: pull slot {} from {}", core_.table.version(), slot, ToUint(it->second.from));
   ObjectMessage msg;
-  msg.origin = self_;
-  msg.a = table_.version();
+  msg.origin = core_.self;
+  msg.a = core_.table.version();
   msg.b = slot;
-  Send(it->second.from, ObjectMessageType::kSlotPull, msg);
+  core_.Send(it->second.from, ObjectMessageType::kSlotPull, msg);
 }
 
-void ObjectSpace::OnSlotPull(const ObjectMessage& m) {
+void SlotMigration::OnSlotPull(const ObjectMessage& m) {
   // A pull can overtake the controller's switch command (never our own preparation).
   if (!next_.empty() && next_.version() == m.a) DoSwitch();
-  if (!in_transition_ || table_.version() != m.a || m.b >= table_.slot_count()) {
-    ++stats_.unexpected;
+  if (!in_transition_ || core_.table.version() != m.a || m.b >= core_.table.slot_count()) {
+    ++core_.stats.unexpected;
     return;
   }
   const auto slot = static_cast<uint32_t>(m.b);
   auto it = outgoing_.find(slot);
   if (it == outgoing_.end() || it->second.to != m.origin) {
-    ++stats_.unexpected;  // a duplicate pull, or one for a slot that is not ours to give
+    ++core_.stats.unexpected;  // a duplicate pull, or one for a slot that is not ours to give
     return;
   }
   if (!markers_missing_.empty()) {
     // Some peer may still send us messages routed by the old table: hand over after them.
     deferred_pulls_.emplace_back(slot, m.origin);
+    log_->trace("v{}: pull of slot {} by {} waits for {} markers", m.a, slot, ToUint(m.origin),
+                markers_missing_.size());
     return;
   }
   HandOver(slot, m.origin);
 }
 
-void ObjectSpace::AnswerDeferredPulls() {
+void SlotMigration::AnswerDeferredPulls() {
   std::vector<std::pair<uint32_t, InstanceId>> pulls = std::move(deferred_pulls_);
   deferred_pulls_.clear();
   for (const auto& [slot, to] : pulls) {
@@ -306,7 +344,7 @@ void ObjectSpace::AnswerDeferredPulls() {
   }
 }
 
-void ObjectSpace::HandOver(uint32_t slot, InstanceId to) {
+void SlotMigration::HandOver(uint32_t slot, InstanceId to) {
   auto it = outgoing_.find(slot);
   S6_CHECK(it != outgoing_.end());
   std::vector<ObjectKey> keys = std::move(it->second.keys);
@@ -315,12 +353,10 @@ void ObjectSpace::HandOver(uint32_t slot, InstanceId to) {
   std::vector<std::pair<ObjectKey, DirEntry>> dir;
   std::vector<std::pair<ObjectKey, OwnedObject>> mw;
   for (ObjectKey& k : keys) {
-    if (auto d = directory_.find(k); d != directory_.end()) {
-      dir.emplace_back(std::move(d->first), d->second);
-      directory_.erase(d);
-    } else if (auto o = mw_homed_.find(k); o != mw_homed_.end()) {
-      mw.emplace_back(o->first, o->second);
-      mw_homed_.erase(o);
+    if (std::optional<DirEntry> d = directory_.Take(k)) {
+      dir.emplace_back(std::move(k), *d);
+    } else if (std::optional<OwnedObject> o = mw_home_.Take(k)) {
+      mw.emplace_back(std::move(k), *o);
     }
   }
   ByteBuffer body;
@@ -343,25 +379,30 @@ void ObjectSpace::HandOver(uint32_t slot, InstanceId to) {
     o.map->ops->destroy(o.object);
   }
   ObjectMessage msg;
-  msg.origin = self_;
-  msg.a = table_.version();
+  msg.origin = core_.self;
+  msg.a = core_.table.version();
   msg.b = slot;
   msg.body = body.span();
-  Send(to, ObjectMessageType::kSlotData, msg);
+  core_.Send(to, ObjectMessageType::kSlotData, msg);
+  log_->trace("v{}: slot {} handed over to {}: {} directory entries, {} objects, {} bytes",
+              core_.table.version(), slot, ToUint(to), dir.size(), mw.size(), body.size());
+  if (outgoing_.empty()) {
+    log_->debug("v{}: every outgoing slot handed over", core_.table.version());
+  }
   ++mstats_.slots_out;
   mstats_.objects_out += dir.size() + mw.size();
   MaybeSettled();
 }
 
-void ObjectSpace::OnSlotData(const ObjectMessage& m) {
-  if (!in_transition_ || table_.version() != m.a) {
-    ++stats_.unexpected;
+void SlotMigration::OnSlotData(const ObjectMessage& m) {
+  if (!in_transition_ || core_.table.version() != m.a) {
+    ++core_.stats.unexpected;
     return;
   }
   const auto slot = static_cast<uint32_t>(m.b);
   auto in = incoming_.find(slot);
   if (in == incoming_.end() || in->second.arrived || in->second.from != m.origin) {
-    ++stats_.unexpected;
+    ++core_.stats.unexpected;
     return;
   }
   // Decode and validate everything before installing anything.
@@ -387,7 +428,7 @@ void ObjectSpace::OnSlotData(const ObjectMessage& m) {
     Dir d{};
     uint32_t holder = 0;
     ok = GetKey(r, map, d.key) && r.GetU32(holder) && r.GetUnsigned(d.req);
-    d.map = ok ? FindMap(map) : nullptr;
+    d.map = ok ? core_.maps.Find(map) : nullptr;
     ok = ok && d.map != nullptr && d.map->kind == ObjectKind::kSingleWriter;
     d.holder = static_cast<InstanceId>(holder);
     if (ok) dir.push_back(d);
@@ -398,7 +439,7 @@ void ObjectSpace::OnSlotData(const ObjectMessage& m) {
     Mw o{};
     uint32_t len = 0;
     ok = GetKey(r, map, o.key) && r.GetU32(len) && len <= r.remaining();
-    o.map = ok ? FindMap(map) : nullptr;
+    o.map = ok ? core_.maps.Find(map) : nullptr;
     ok = ok && o.map != nullptr && o.map->kind == ObjectKind::kMultiWriter;
     if (!ok) break;
     ByteReader obj(r.Take(len), len);
@@ -418,32 +459,39 @@ void ObjectSpace::OnSlotData(const ObjectMessage& m) {
       --mover_inflight_;
     }
     ++mstats_.bad_slot_data;
-    ++stats_.malformed;
+    ++core_.stats.malformed;
+    log_->debug("v{}: slot {} from {}: malformed slot data ({} bytes) dropped", m.a, slot,
+                ToUint(m.origin), m.body.size());
     return;  // the slot stays incoming: its users time out, the controller sees it unsettled
   }
   if (mstats_.slots_in_event == 0) {
     // The first slot of this event: size the tables for all of them at once (rehashing tens of
     // thousands of entries while packets wait is what we avoid).
     const std::size_t slots = incoming_.size();
-    directory_.reserve(directory_.size() + dir.size() * slots + slots);
-    mw_homed_.reserve(mw_homed_.size() + mw.size() * slots);
+    directory_.Reserve(directory_.size() + dir.size() * slots + slots);
+    mw_home_.Reserve(mw_home_.size() + mw.size() * slots);
   }
   ++mstats_.slots_in_event;
   for (const Dir& d : dir) {
-    if (!directory_.emplace(MakeKey(d.map->id, d.key), DirEntry{d.holder, d.req}).second) {
-      ++stats_.unexpected;
+    if (!directory_.Install(core_.MakeKey(d.map->id, d.key), DirEntry{d.holder, d.req})) {
+      ++core_.stats.unexpected;
     }
   }
   for (const Mw& o : mw) {
-    if (!mw_homed_.emplace(MakeKey(o.map->id, o.key), OwnedObject{o.object, o.map}).second) {
+    if (!mw_home_.Install(core_.MakeKey(o.map->id, o.key), OwnedObject{o.object, o.map})) {
       o.map->ops->destroy(o.object);
-      ++stats_.unexpected;
+      ++core_.stats.unexpected;
     }
   }
   mstats_.objects_in += dir.size() + mw.size();
   ++mstats_.slots_in;
   --incoming_left_;
-  if (migration_.mode == MigrationMode::kGradual) {
+  log_->trace("v{}: slot {} arrived from {}: {} directory entries, {} objects, {} queued", m.a,
+              slot, ToUint(m.origin), dir.size(), mw.size(), in->second.queued.size());
+  if (incoming_left_ == 0) {
+    log_->debug("v{}: every incoming slot arrived ({} this event)", m.a, mstats_.slots_in_event);
+  }
+  if (options_.mode == MigrationMode::kGradual) {
     if (in->second.background) --mover_inflight_;
     ReleaseSlotQueue(slot);
   } else {
@@ -459,101 +507,120 @@ void ObjectSpace::OnSlotData(const ObjectMessage& m) {
   MaybeSettled();
 }
 
-void ObjectSpace::ReleaseSlotQueue(uint32_t slot) {
+void SlotMigration::ReleaseSlotQueue(uint32_t slot) {
   auto node = incoming_.extract(slot);
   if (node.empty()) return;
   std::vector<std::pair<uint16_t, ByteBuffer>> queued = std::move(node.mapped().queued);
-  for (auto& [type, bytes] : queued) HandleMessage(self_, type, bytes.span());
+  for (auto& [type, bytes] : queued) replay_(type, bytes.span());
 }
 
-void ObjectSpace::OnSwHandback(const ObjectMessage& m) {
-  const MapInfo* mi = KnownMap(m.map);
+void SlotMigration::OnSwHandback(const ObjectMessage& m) {
+  const MapInfo* mi = core_.KnownMap(m.map);
   if (mi == nullptr) return;
   if (mi->kind != ObjectKind::kSingleWriter) {
-    ++stats_.unexpected;
+    ++core_.stats.unexpected;
     return;
   }
-  const ObjectKey k = MakeKey(m.map, m.key);
+  const ObjectKey k = core_.MakeKey(m.map, m.key);
   if (ForwardIfNotHome(ObjectMessageType::kSwHandback, m, k)) return;
-  auto d = directory_.find(k);
-  if (d == directory_.end() || d->second.holder != m.origin || d->second.req != m.a ||
-      FindHeld(k) != nullptr) {
-    ++stats_.unexpected;  // someone's recall is already on its way to the holder
+  DirEntry* d = directory_.Find(k);
+  if (d == nullptr || d->holder != m.origin || d->req != m.a || holder_.FindHeld(k) != nullptr) {
+    ++core_.stats.unexpected;  // someone's recall is already on its way to the holder
     return;
   }
   // Acquire it for ourselves, as if a local user had asked: an ordinary recall.
-  SwEntry& e = AddEntry(k, *mi, next_req_++);
+  SwHolder::SwEntry& e = holder_.AddEntry(k, *mi, core_.NextRequestId());
   e.sent_mode = AcquireMode::kLookup;  // if it is gone meanwhile, do not invent a new one
-  d->second = DirEntry{self_, e.req};
+  *d = DirEntry{core_.self, e.req};
   ObjectMessage r;
   r.req = e.req;
-  r.origin = self_;
+  r.origin = core_.self;
   r.code = static_cast<uint8_t>(AcquireMode::kLookup);
   r.map = m.map;
   r.key = m.key;
   r.a = m.a;
-  Send(m.origin, ObjectMessageType::kSwRecall, r);
-  ArmAcquireTimeout(k, e.req);
+  core_.Send(m.origin, ObjectMessageType::kSwRecall, r);
+  holder_.ArmAcquireTimeout(k, e.req);
   handback_reqs_.insert(e.req);
-  ++stats_.dir_recalls;
+  ++core_.stats.dir_recalls;
   ++mstats_.handbacks_taken;
   MaybeSettled();
 }
 
-bool ObjectSpace::RunMigration() {
+bool SlotMigration::Run() {
   if (!in_transition_) return false;
+  const uint64_t now = core_.CoarseNow();
   bool did = false;
-  const uint64_t now = CoarseNow();
-  if (migration_.mode == MigrationMode::kGradual && mover_next_ < mover_order_.size()) {
-    const double elapsed_s = static_cast<double>(now - mover_last_ns_) * 1e-9;
-    mover_last_ns_ = now;
-    mover_tokens_ = std::min(mover_tokens_ + elapsed_s * migration_.slots_per_sec,
-                             static_cast<double>(migration_.max_inflight));
-    while (mover_next_ < mover_order_.size() && mover_inflight_ < migration_.max_inflight &&
-           mover_tokens_ >= 1.0) {
-      const uint32_t slot = mover_order_[mover_next_++];
-      auto it = incoming_.find(slot);
-      if (it == incoming_.end() || it->second.requested) continue;  // pulled on demand already
-      it->second.background = true;
-      SendPull(slot);
-      ++mover_inflight_;
-      mover_tokens_ -= 1.0;
-      ++mstats_.pulls_background;
-      did = true;
-    }
+  if (options_.mode == MigrationMode::kGradual && mover_next_ < mover_order_.size()) {
+    did = RunMover(now);
   }
   if (mstats_.departing && outgoing_.empty() && now - last_handback_ns_ >= kHandbackScanNs) {
-    last_handback_ns_ = now;
-    std::size_t offered = 0;
-    for (auto& [k, e] : held_) {
-      if (offered == kHandbackBatch) break;
-      if (e->state != SwEntry::State::kHeld || e->recall_pending || e->detached) continue;
-      if (e->handback_ns != 0 && now - e->handback_ns < kHandbackRetryNs) continue;
-      ++offered;
-      e->handback_ns = now;
-      ObjectMessage msg;
-      msg.origin = self_;
-      msg.map = k.map;
-      msg.key = Bytes(k.bytes);
-      msg.a = e->req;
-      Send(HomeOf(k), ObjectMessageType::kSwHandback, msg);
-      ++mstats_.handbacks_sent;
-      did = true;
-    }
+    did = RunHandback(now) || did;
   }
   MaybeSettled();
   return did;
 }
 
-void ObjectSpace::MaybeSettled() {
+bool SlotMigration::RunMover(uint64_t now) {
+  bool did = false;
+  const double elapsed_s = static_cast<double>(now - mover_last_ns_) * 1e-9;
+  mover_last_ns_ = now;
+  mover_tokens_ = std::min(mover_tokens_ + elapsed_s * options_.slots_per_sec,
+                           static_cast<double>(options_.max_inflight));
+  while (mover_next_ < mover_order_.size() && mover_inflight_ < options_.max_inflight &&
+         mover_tokens_ >= 1.0) {
+    const uint32_t slot = mover_order_[mover_next_++];
+    auto it = incoming_.find(slot);
+    if (it == incoming_.end() || it->second.requested) continue;  // pulled on demand already
+    it->second.background = true;
+    SendPull(slot);
+    ++mover_inflight_;
+    mover_tokens_ -= 1.0;
+    ++mstats_.pulls_background;
+    did = true;
+  }
+  return did;
+}
+
+bool SlotMigration::RunHandback(uint64_t now) {
+  last_handback_ns_ = now;
+  if (handback_ == Handback::kNotStarted) {
+    handback_ = Handback::kRunning;
+    log_->debug("v{}: slots handed over, hand-back of {} held objects starts",
+                core_.table.version(), holder_.entries());
+  }
+  const std::size_t offered = holder_.OfferBack(
+      now, kHandbackBatch, kHandbackRetryNs, [this](const ObjectKey& k, uint64_t stay) {
+        ObjectMessage msg;
+        msg.origin = core_.self;
+        msg.map = k.map;
+        msg.key = Bytes(k.bytes);
+        msg.a = stay;
+        core_.Send(core_.HomeOf(k), ObjectMessageType::kSwHandback, msg);
+        ++mstats_.handbacks_sent;
+      });
+  if (offered != 0) {
+    log_->trace("hand-back round: {} offered, {} held", offered, holder_.entries());
+  }
+  return offered != 0;
+}
+
+void SlotMigration::MaybeSettled() {
   if (!in_transition_) return;
-  const bool settled = migration_status().settled();  // the one statement of the rule
+  const bool settled = status().settled();  // the one statement of the rule
   // Not sticky: a hand-back taken after the slots arrived unsettles the home again until the
   // object is here (the departing instance must not be let go with it in flight).
   if (!settled) {
+    if (mstats_.settled_at_ns != 0) log_->trace("v{}: not settled any more", core_.table.version());
     mstats_.settled_at_ns = 0;
   } else if (mstats_.settled_at_ns == 0) {
-    mstats_.settled_at_ns = Now();
+    mstats_.settled_at_ns = core_.Now();
+    log_->debug("v{}: settled ({} us after the switch)", core_.table.version(),
+                (mstats_.settled_at_ns - mstats_.switched_at_ns) / 1000);
+  }
+  if (handback_ == Handback::kRunning && holder_.entries() == 0) {
+    handback_ = Handback::kDone;
+    log_->debug("v{}: hand-back done, nothing held here", core_.table.version());
   }
 }
 

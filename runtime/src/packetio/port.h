@@ -21,6 +21,7 @@
 #include <string>
 
 #include <s6/nf.h>
+#include <s6/stats.h>
 
 namespace s6::packetio {
 
@@ -34,7 +35,10 @@ struct PortStats {
   uint64_t tx_dropped = 0;      ///< packets the device had no room for
   uint64_t buffers_in_use = 0;  ///< gauge
 
-  std::string ToJson() const;
+  void Write(StatsSink& out) const;
+  std::string ToJson() const {
+    return StatsToJson([this](StatsSink& out) { Write(out); });
+  }
 };
 
 class Port {
@@ -58,15 +62,15 @@ class Port {
   virtual PortStats stats() const = 0;
 };
 
-inline std::string PortStats::ToJson() const {
-  return "{\"rx_packets\":" + std::to_string(rx_packets) +
-         ",\"rx_bytes\":" + std::to_string(rx_bytes) +
-         ",\"rx_no_buffer\":" + std::to_string(rx_no_buffer) +
-         ",\"rx_invalid\":" + std::to_string(rx_invalid) +
-         ",\"tx_packets\":" + std::to_string(tx_packets) +
-         ",\"tx_bytes\":" + std::to_string(tx_bytes) +
-         ",\"tx_dropped\":" + std::to_string(tx_dropped) +
-         ",\"buffers_in_use\":" + std::to_string(buffers_in_use) + "}";
+inline void PortStats::Write(StatsSink& out) const {
+  out.Counter("rx_packets", rx_packets);
+  out.Counter("rx_bytes", rx_bytes);
+  out.Counter("rx_no_buffer", rx_no_buffer);
+  out.Counter("rx_invalid", rx_invalid);
+  out.Counter("tx_packets", tx_packets);
+  out.Counter("tx_bytes", tx_bytes);
+  out.Counter("tx_dropped", tx_dropped);
+  out.Gauge("buffers_in_use", static_cast<double>(buffers_in_use));
 }
 
 }  // namespace s6::packetio

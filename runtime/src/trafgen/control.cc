@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <exception>
 #include <zmq.hpp>
 
 namespace s6::trafgen {
@@ -51,32 +52,30 @@ std::string StatusJson(const Tracker& tracker, const Steering& steering,
     return std::find(active.begin(), active.end(), id) != active.end();
   };
   std::size_t backlog = 0;
-  std::string link_json;
+  Json link_json = Json::array();
   for (const LinkState& l : links) {
     backlog += l.backlog;
     const LinkTotals t = tracker.link(l.id);
-    link_json += (link_json.empty() ? "" : ",") + std::string("{\"id\":") + std::to_string(l.id) +
-                 ",\"up\":" + (l.up ? "true" : "false") +
-                 ",\"active\":" + (is_active(l.id) ? "true" : "false") +
-                 ",\"sent\":" + std::to_string(t.sent) +
-                 ",\"received\":" + std::to_string(t.received) +
-                 ",\"backlog\":" + std::to_string(l.backlog) + "}";
+    link_json.push_back(Json{{"id", l.id},
+                             {"up", l.up},
+                             {"active", is_active(l.id)},
+                             {"sent", t.sent},
+                             {"received", t.received},
+                             {"backlog", l.backlog}});
   }
-  std::string active_json;
-  for (uint32_t id : active) active_json += (active_json.empty() ? "" : ",") + std::to_string(id);
   const IntervalStats& total = tracker.total();
   const uint64_t t_ms = now_ns > start_ns ? (now_ns - start_ns) / 1'000'000 : 0;
-  return "{\"t_ms\":" + std::to_string(t_ms) + ",\"sent\":" + std::to_string(total.sent) +
-         ",\"received\":" + std::to_string(total.received) +
-         ",\"lost_so_far\":" + std::to_string(tracker.lost()) +
-         ",\"backlog\":" + std::to_string(backlog) + ",\"active\":[" + active_json +
-         "],\"links\":[" + link_json + "]}";
+  return Dump(Json{{"t_ms", t_ms},
+                   {"sent", total.sent},
+                   {"received", total.received},
+                   {"lost_so_far", tracker.lost()},
+                   {"backlog", backlog},
+                   {"active", active},
+                   {"links", std::move(link_json)}});
 }
 
-}  // namespace
-
-std::string HandleControl(std::string_view request, Steering& steering, Tracker& tracker,
-                          const std::vector<LinkState>& links, uint64_t now_ns, uint64_t start_ns) {
+std::string Execute(std::string_view request, Steering& steering, Tracker& tracker,
+                    const std::vector<LinkState>& links, uint64_t now_ns, uint64_t start_ns) {
   const std::vector<std::string_view> w = Words(request);
   if (w.empty()) return "error unknown command";
   if (w[0] == "steer") return Steer(w, steering, links);
@@ -90,6 +89,18 @@ std::string HandleControl(std::string_view request, Steering& steering, Tracker&
     return s.ok() ? "ok" : "error " + std::string(s.message());
   }
   return "error unknown command";
+}
+
+}  // namespace
+
+std::string HandleControl(std::string_view request, Steering& steering, Tracker& tracker,
+                          const std::vector<LinkState>& links, uint64_t now_ns, uint64_t start_ns) {
+  try {
+    return Execute(request, steering, tracker, links, now_ns, start_ns);
+  } catch (const std::exception& e) {
+    // Whatever a controller sends, the run goes on: a request that trips anything is refused.
+    return std::string("error ") + e.what();
+  }
 }
 
 struct ControlSocket::Impl {

@@ -18,7 +18,9 @@
 //                     received, backlog}].
 //   mark-begin NAME   opens a measurement window (Tracker::BeginWindow). Reply `ok`.
 //   mark-end NAME     closes it. Reply `ok`.
-// Anything else: `error unknown command`.
+// Anything else: `error unknown command`. Requests are free text from another process: none
+// can stop the run — whatever fails while handling one is answered `error <why>`, and JSON
+// replies are serialised with invalid UTF-8 replaced rather than refused.
 #pragma once
 
 #include <cstdint>

@@ -1,52 +1,43 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "trafgen/report.h"
 
-#include <cstdio>
+#include <string>
 
 namespace s6::trafgen {
 namespace {
 
-std::string Number(double v) { return std::to_string(v); }
+double Us(uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
 
-std::string StatsFields(const IntervalStats& s, double interval_s, std::size_t backlog) {
-  const double pps = interval_s > 0 ? static_cast<double>(s.received) / interval_s : 0.0;
-  return "\"sent\":" + std::to_string(s.sent) + ",\"received\":" + std::to_string(s.received) +
-         ",\"reordered\":" + std::to_string(s.reordered) + ",\"throughput_pps\":" + Number(pps) +
-         ",\"latency_us\":" + LatencyJson(s.latency) + ",\"backlog\":" + std::to_string(backlog);
+// The members every interval report has, for the totals and for each link.
+void AddStats(Json& out, const IntervalStats& s, double interval_s, std::size_t backlog) {
+  out["sent"] = s.sent;
+  out["received"] = s.received;
+  out["reordered"] = s.reordered;
+  out["throughput_pps"] = interval_s > 0 ? static_cast<double>(s.received) / interval_s : 0.0;
+  out["latency_us"] = LatencyJson(s.latency);
+  out["backlog"] = backlog;
 }
 
 }  // namespace
 
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+std::string Dump(const Json& j) {
+  return j.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
 }
 
-std::string LatencyJson(const LatencyHistogram& h) {
-  auto us = [](uint64_t ns) { return Number(static_cast<double>(ns) / 1000.0); };
-  return "{\"p50\":" + us(h.Percentile(0.5)) + ",\"p90\":" + us(h.Percentile(0.9)) +
-         ",\"p99\":" + us(h.Percentile(0.99)) + ",\"p999\":" + us(h.Percentile(0.999)) +
-         ",\"max\":" + us(h.max()) + "}";
+Json LatencyJson(const LatencyHistogram& h) {
+  return Json{{"p50", Us(h.Percentile(0.5))},
+              {"p90", Us(h.Percentile(0.9))},
+              {"p99", Us(h.Percentile(0.99))},
+              {"p999", Us(h.Percentile(0.999))},
+              {"max", Us(h.max())}};
 }
 
-std::string IntervalJson(double t_ms, double interval_s,
-                         const std::unordered_map<uint32_t, IntervalStats>& interval,
-                         const std::vector<LinkState>& links) {
+Json IntervalJson(double t_ms, double interval_s,
+                  const std::unordered_map<uint32_t, IntervalStats>& interval,
+                  const std::vector<LinkState>& links) {
   IntervalStats total;
   std::size_t backlog = 0;
-  std::string per_link;
+  Json per_link = Json::object();
   for (const LinkState& l : links) {
     const auto it = interval.find(l.id);
     const IntervalStats none;
@@ -56,28 +47,32 @@ std::string IntervalJson(double t_ms, double interval_s,
     total.reordered += s.reordered;
     total.latency.Merge(s.latency);
     backlog += l.backlog;
-    per_link += (per_link.empty() ? "" : ",") + std::string("\"") + std::to_string(l.id) + "\":{" +
-                StatsFields(s, interval_s, l.backlog) + "}";
+    Json& link = per_link[std::to_string(l.id)];
+    link = Json::object();
+    AddStats(link, s, interval_s, l.backlog);
   }
-  return "{\"t_ms\":" + std::to_string(static_cast<uint64_t>(t_ms)) + "," +
-         StatsFields(total, interval_s, backlog) + ",\"instances\":{" + per_link + "}}";
+  Json out = {{"t_ms", static_cast<uint64_t>(t_ms)}};
+  AddStats(out, total, interval_s, backlog);
+  out["instances"] = std::move(per_link);
+  return out;
 }
 
-std::string WindowsJson(const std::vector<Window>& windows, uint64_t start_ns) {
+Json WindowsJson(const std::vector<Window>& windows, uint64_t start_ns) {
   auto ms = [start_ns](uint64_t ns) {
-    return Number(ns > start_ns ? static_cast<double>(ns - start_ns) / 1e6 : 0.0);
+    return ns > start_ns ? static_cast<double>(ns - start_ns) / 1e6 : 0.0;
   };
-  std::string out = "[";
-  for (std::size_t i = 0; i < windows.size(); ++i) {
-    const Window& w = windows[i];
-    out += (i ? "," : "") + std::string("{\"name\":") + JsonString(w.name) +
-           ",\"start_ms\":" + ms(w.start_ns) + ",\"end_ms\":" + ms(w.end_ns) +
-           ",\"closed_at_end\":" + (w.closed_at_end ? "true" : "false") +
-           ",\"sent\":" + std::to_string(w.sent) + ",\"received\":" + std::to_string(w.received) +
-           ",\"lost\":" + std::to_string(w.lost()) + ",\"latency_us\":" + LatencyJson(w.latency) +
-           "}";
+  Json out = Json::array();
+  for (const Window& w : windows) {
+    out.push_back(Json{{"name", w.name},
+                       {"start_ms", ms(w.start_ns)},
+                       {"end_ms", ms(w.end_ns)},
+                       {"closed_at_end", w.closed_at_end},
+                       {"sent", w.sent},
+                       {"received", w.received},
+                       {"lost", w.lost()},
+                       {"latency_us", LatencyJson(w.latency)}});
   }
-  return out + "]";
+  return out;
 }
 
 }  // namespace s6::trafgen

@@ -56,8 +56,8 @@
 #include <string>
 #include <string_view>
 
+#include <s6/stats.h>
 #include <s6/status.h>
-#include "stats/json.h"
 #include "transport/message.h"
 
 namespace s6::transport {
@@ -130,15 +130,16 @@ struct TransportStats {
   uint32_t peers = 0;                ///< Gauge: peers currently added.
   uint32_t peers_ready = 0;          ///< Gauge: peers currently kReady.
 
+  /// Reports the counters (the malformed batches by reason as the group "malformed").
+  void Write(StatsSink& out) const;
   /// The counters as one JSON object, e.g. {"batches_sent":3,...,"malformed":{"bad_magic":1,...}}.
-  std::string ToJson() const;
+  std::string ToJson() const {
+    return StatsToJson([this](StatsSink& out) { Write(out); });
+  }
 };
 
-inline std::string TransportStats::ToJson() const {
-  std::string out = "{";
-  const auto field = [&out](std::string_view name, uint64_t v) {
-    stats::AppendCounter(out, name, v);
-  };
+inline void TransportStats::Write(StatsSink& out) const {
+  const auto field = [&out](std::string_view name, uint64_t v) { out.Counter(name, v); };
   field("batches_sent", batches_sent);
   field("messages_sent", messages_sent);
   field("bytes_sent", bytes_sent);
@@ -163,12 +164,11 @@ inline std::string TransportStats::ToJson() const {
   field("peers_refused_total", peers_refused_total);
   field("peers", peers);
   field("peers_ready", peers_ready);
-  out += ",\"malformed\":{";
-  for (std::size_t i = 1; i < kParseErrorCount; ++i) {
-    field(ParseErrorName(static_cast<ParseError>(i)), malformed[i]);
-  }
-  out += "}}";
-  return out;
+  out.Group("malformed", [this](StatsSink& m) {
+    for (std::size_t i = 1; i < kParseErrorCount; ++i) {
+      m.Counter(ParseErrorName(static_cast<ParseError>(i)), malformed[i]);
+    }
+  });
 }
 
 /// A message transport between instances. See the theory of operation above.

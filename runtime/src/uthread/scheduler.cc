@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "uthread/scheduler.h"
 
+#include <s6/check.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -44,11 +46,7 @@ const void* StackBottom(const boost::context::stack_context& s) {
 struct Unwind {};
 
 // Programming errors (calling fiber-only methods outside a fiber, and the reverse).
-void Require(bool ok, const char* what) {
-  if (ok) return;
-  std::fprintf(stderr, "s6: scheduler misuse: %s\n", what);
-  std::abort();
-}
+void Require(bool ok, const char* what) { S6_CHECK(ok) << "scheduler misuse: " << what; }
 
 }  // namespace
 

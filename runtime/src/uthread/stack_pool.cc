@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "uthread/stack_pool.h"
 
+#include <s6/check.h>
+
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -26,10 +28,7 @@ StackPool::StackPool(std::size_t stack_size)
 }
 
 StackPool::~StackPool() {
-  if (in_use() != 0) {
-    std::fprintf(stderr, "s6: StackPool destroyed with %zu stacks in use\n", in_use());
-    std::abort();
-  }
+  S6_CHECK(in_use() == 0) << "StackPool destroyed with " << in_use() << " stacks in use";
   for (void* p : all_) munmap(p, stack_size_ + page_size_);
 }
 

@@ -33,6 +33,7 @@
 #include "instance/instance.h"
 #include "nat.h"
 #include "packet_builder.h"
+#include "util/poll.h"
 
 namespace {
 
@@ -142,8 +143,11 @@ TEST(NatDiffTest, MatchesLinuxMasqueradeFlowByFlow) {
   // 1. Capture on the router's inside interface.
   std::atomic<bool> capturing{false};
   std::atomic<bool> stop{false};
+  std::atomic<std::size_t> frames_seen{0};
   std::vector<std::vector<uint8_t>> frames;
   std::string capture_error;
+  std::thread server_thread;
+  std::thread client_thread;
   std::thread capture([&] {
     if (!EnterNetns(topo.rt_)) {
       capture_error = "setns router";
@@ -165,19 +169,38 @@ TEST(NatDiffTest, MatchesLinuxMasqueradeFlowByFlow) {
       const int rc = pcap_next_ex(p.get(), &h, &d);
       if (rc == 1) {
         frames.emplace_back(d, d + h->caplen);
+        frames_seen.store(frames.size());
       } else {
         std::this_thread::sleep_for(1ms);
       }
     }
   });
-  while (!capturing) std::this_thread::sleep_for(1ms);
-  ASSERT_EQ(capture_error, "");
+  // Every wait on another thread has a deadline: a thread that fails to enter its namespace
+  // reports it instead of leaving this one waiting.
+  const auto join_all = [&] {
+    stop = true;
+    for (std::thread* t : {&capture, &server_thread, &client_thread}) {
+      if (t->joinable()) t->join();
+    }
+  };
+  if (!s6test::PollUntil([&] { return capturing.load(); }, 10s)) {
+    join_all();
+    FAIL() << "the capture thread did not start within 10 s";
+  }
+  if (!capture_error.empty()) {
+    join_all();
+    FAIL() << capture_error;
+  }
 
   // 2. Echo server outside, recording Linux's translation.
   Seen seen;
   std::atomic<bool> serving{false};
-  std::thread server([&] {
-    if (!EnterNetns(topo.out_)) return;
+  std::atomic<bool> server_failed{false};
+  server_thread = std::thread([&] {
+    if (!EnterNetns(topo.out_)) {
+      server_failed = true;
+      return;
+    }
     const int u = ::socket(AF_INET, SOCK_DGRAM, 0);
     const int t = ::socket(AF_INET, SOCK_STREAM, 0);
     const int one = 1;
@@ -222,11 +245,15 @@ TEST(NatDiffTest, MatchesLinuxMasqueradeFlowByFlow) {
     ::close(u);
     ::close(t);
   });
-  while (!serving) std::this_thread::sleep_for(1ms);
+  if (!s6test::PollUntil([&] { return serving.load() || server_failed.load(); }, 10s) ||
+      server_failed) {
+    join_all();
+    FAIL() << "the echo server did not start in the outside namespace";
+  }
 
   // 3. Inside client: every flow must get its echo back through Linux's NAT.
-  int echoes = 0;
-  std::thread client([&] {
+  std::atomic<int> echoes{0};
+  client_thread = std::thread([&] {
     if (!EnterNetns(topo.in_)) return;
     for (int i = 0; i < kUdpFlows; ++i) {
       const int s = ::socket(AF_INET, SOCK_DGRAM, 0);
@@ -260,12 +287,26 @@ TEST(NatDiffTest, MatchesLinuxMasqueradeFlowByFlow) {
       ::close(s);
     }
   });
-  client.join();
-  std::this_thread::sleep_for(100ms);
-  stop = true;
-  server.join();
-  capture.join();
-  ASSERT_EQ(echoes, kUdpFlows + kTcpFlows) << "Linux NAT reference did not complete every flow";
+  client_thread.join();
+  // The last echoes' frames reach the capture shortly after the client saw them: wait until
+  // the capture has been quiet for 100 ms (bounded).
+  {
+    std::size_t last = frames_seen.load();
+    auto quiet_since = std::chrono::steady_clock::now();
+    s6test::PollUntil(
+        [&] {
+          const std::size_t now_seen = frames_seen.load();
+          if (now_seen != last) {
+            last = now_seen;
+            quiet_since = std::chrono::steady_clock::now();
+          }
+          return std::chrono::steady_clock::now() - quiet_since >= 100ms;
+        },
+        2s);
+  }
+  join_all();
+  ASSERT_EQ(echoes.load(), kUdpFlows + kTcpFlows)
+      << "Linux NAT reference did not complete every flow";
   ASSERT_EQ(seen.by_payload.size(), static_cast<std::size_t>(kUdpFlows + kTcpFlows));
 
   // 4. The same inside frames through our NAT, configured like the router.

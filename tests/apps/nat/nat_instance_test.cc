@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstring>
@@ -25,6 +26,7 @@
 
 #include "packet_builder.h"
 #include "packetio/dpdk_port.h"
+#include "util/poll.h"
 #include "util/process.h"
 
 namespace {
@@ -117,12 +119,15 @@ TEST(NatInstanceTest, TwoProcessesShareFlowsOverMemifAndZeroMq) {
                       "20000-29999"});
     ASSERT_GT(pids[i], 0);
   }
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (!((*a)->link_up() && (*b)->link_up()) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_TRUE((*a)->link_up() && (*b)->link_up());
-  std::this_thread::sleep_for(300ms);  // let the instances complete their ZeroMQ handshake
+  ASSERT_TRUE(s6test::PollUntil([&] { return (*a)->link_up() && (*b)->link_up(); }, 20s));
+  // Both instances have completed their ZeroMQ handshake (their stats files say so).
+  const auto peer_ready = [&](int i) {
+    const nlohmann::json j = nlohmann::json::parse(ReadFile(stats[i]), nullptr, false);
+    const nlohmann::json::json_pointer p("/transport/peers_ready");
+    return j.is_object() && j.contains(p) && j.at(p) == 1;
+  };
+  ASSERT_TRUE(s6test::PollUntil([&] { return peer_ready(0) && peer_ready(1); }, 20s))
+      << "instances never saw each other";
 
   constexpr uint32_t kFlows = 100;
   auto flow = [](uint32_t i) {
@@ -202,10 +207,15 @@ TEST(NatInstanceTest, TwoProcessesShareFlowsOverMemifAndZeroMq) {
   }
   const std::string ja = ReadFile(stats[0]);
   const std::string jb = ReadFile(stats[1]);
-  EXPECT_NE(ja.find("\"translated_out\":100"), std::string::npos) << ja;
-  EXPECT_NE(jb.find("\"translated_out\":100"), std::string::npos) << jb;
-  EXPECT_NE(jb.find("\"translated_in\":100"), std::string::npos) << jb;
-  EXPECT_NE(jb.find("\"sw_transfers_in\":"), std::string::npos);
+  const nlohmann::json a_stats = nlohmann::json::parse(ja, nullptr, false);
+  const nlohmann::json b_stats = nlohmann::json::parse(jb, nullptr, false);
+  ASSERT_TRUE(a_stats.is_object()) << ja;
+  ASSERT_TRUE(b_stats.is_object()) << jb;
+  using Ptr = nlohmann::json::json_pointer;
+  EXPECT_EQ(a_stats.value(Ptr("/nf/translated_out"), -1), 100) << ja;
+  EXPECT_EQ(b_stats.value(Ptr("/nf/translated_out"), -1), 100) << jb;
+  EXPECT_EQ(b_stats.value(Ptr("/nf/translated_in"), -1), 100) << jb;
+  EXPECT_TRUE(b_stats.contains(Ptr("/space/sw_transfers_in"))) << jb;
   a->reset();
   b->reset();
   std::filesystem::remove_all(dir);

@@ -3,7 +3,7 @@
 // checksum recomputed from scratch and compared, UDP without checksum, ICMP echo identifiers,
 // pass/drop rules (never forwarding inside traffic untranslated), port uniqueness on one
 // instance and across three, pool exhaustion, idle expiry releasing ports for reuse (manual
-// clock), TCP RST timeouts, and random bytes.
+// clock), TCP RST timeouts, random bytes, and the flow map keyed by s6::net::FiveTuple.
 #include "nat.h"
 
 #include <gtest/gtest.h>
@@ -14,6 +14,7 @@
 #include <memory>
 #include <random>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "instance/instance.h"
@@ -113,6 +114,22 @@ TEST_F(NatTest, TcpIsTranslatedOutAndRepliesBackWithValidChecksums) {
   EXPECT_EQ(nat_->stats().new_flows, 1u);
   EXPECT_EQ(nat_->stats().translated_out, 2u);
   EXPECT_EQ(nat_->stats().translated_in, 1u);
+}
+
+TEST_F(NatTest, FlowsAreKeyedByTheFiveTupleSeenInEachDirection) {
+  Make(Config());
+  auto out = Build({Ip(10, 0, 0, 5), kServer, 40000, 80, net::kProtoTcp, net::kTcpSyn});
+  const net::FiveTuple inside = net::TupleOf(Parse(out));
+  ASSERT_EQ(Process(out), Verdict::kForward);
+  // The reply to the translated packet: remote -> public.
+  const net::FiveTuple reply = net::TupleOf(Parse(out)).Reversed();
+  std::map<net::FiveTuple, std::pair<bool, net::FiveTuple>> entries;  // key -> {forward?, peer}
+  nat_->flows().for_each_local([&](const net::FiveTuple& k, nat::NatEntry& e) {
+    entries[k] = {e.is_forward(), e.peer()};
+  });
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries.at(inside), std::make_pair(true, reply));
+  EXPECT_EQ(entries.at(reply), std::make_pair(false, inside));
 }
 
 TEST_F(NatTest, UdpChecksumsIncludingNone) {

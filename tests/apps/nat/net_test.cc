@@ -4,6 +4,9 @@
 #include <s6/net.h>
 
 #include <gtest/gtest.h>
+#include <pcap/dlt.h>
+
+#include <s6/key.h>
 
 #include <random>
 #include <vector>
@@ -90,6 +93,51 @@ TEST(NetTest, Ipv4AddressText) {
   for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "a.b.c.d", "1.2.3.4 "}) {
     EXPECT_FALSE(ParseIpv4Address(bad, ip)) << bad;
   }
+}
+
+TEST(NetTest, FiveTupleIsTheFlowKey) {
+  const FiveTuple t{Ip(10, 0, 0, 1), Ip(192, 0, 2, 9), 1234, 80, kProtoTcp};
+  EXPECT_EQ(t.Reversed(), (FiveTuple{Ip(192, 0, 2, 9), Ip(10, 0, 0, 1), 80, 1234, kProtoTcp}));
+  EXPECT_EQ(t.Reversed().Reversed(), t);
+  EXPECT_EQ(FormatTuple(t), "tcp 10.0.0.1:1234 > 192.0.2.9:80");
+  // A codec like any s6c-encoded struct: canonical bytes, exact round trip, stable key hash.
+  const s6::ByteBuffer bytes = s6::EncodeToBuffer(t);
+  EXPECT_EQ(bytes.size(), s6::Codec<FiveTuple>::kMinSize);
+  FiveTuple back;
+  ASSERT_TRUE(s6::DecodeExact(bytes.data(), bytes.size(), back));
+  EXPECT_EQ(back, t);
+  EXPECT_FALSE(s6::DecodeExact(bytes.data(), bytes.size() - 1, back)) << "truncated";
+  EXPECT_EQ(s6::KeyHash(t), s6::KeyHash(FiveTuple(t)));
+  EXPECT_NE(s6::KeyHash(t), s6::KeyHash(t.Reversed()));
+}
+
+TEST(NetTest, TupleOfAParsedPacket) {
+  const std::vector<uint8_t> f =
+      nattest::Build({.src = Ip(10, 0, 0, 1), .dst = Ip(192, 0, 2, 9), .sport = 1234, .dport = 80});
+  Ipv4Packet p;
+  ASSERT_EQ(ParseIpv4(f, true, p), ParseError::kOk);
+  EXPECT_EQ(TupleOf(p), (FiveTuple{Ip(10, 0, 0, 1), Ip(192, 0, 2, 9), 1234, 80, kProtoTcp}));
+}
+
+TEST(NetTest, LinkLayersAcceptedInOnePlace) {
+  struct Case {
+    int linktype;
+    uint32_t skip;
+    bool ethernet;
+  };
+  for (const Case c : {Case{DLT_EN10MB, 0, true}, Case{DLT_RAW, 0, false}, Case{101, 0, false},
+                       Case{DLT_IPV4, 0, false}, Case{DLT_LINUX_SLL, 16, false},
+                       Case{DLT_NULL, 4, false}, Case{DLT_LOOP, 4, false}}) {
+    const s6::StatusOr<LinkLayer> l = LinkLayerFor(c.linktype);
+    ASSERT_TRUE(l.ok()) << c.linktype;
+    EXPECT_EQ(l->skip, c.skip) << c.linktype;
+    EXPECT_EQ(l->ethernet, c.ethernet) << c.linktype;
+    EXPECT_EQ(l->linktype, c.linktype);
+  }
+  const s6::StatusOr<LinkLayer> wifi = LinkLayerFor(DLT_IEEE802_11_RADIO);
+  ASSERT_FALSE(wifi.ok());
+  EXPECT_NE(wifi.status().message().find("127"), std::string::npos) << wifi.status();
+  EXPECT_NE(wifi.status().message().find("not supported"), std::string::npos) << wifi.status();
 }
 
 }  // namespace

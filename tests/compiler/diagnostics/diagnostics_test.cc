@@ -543,4 +543,84 @@ TEST_F(S6cCliTest, InputsWithSameStemAreUsageError) {
   EXPECT_TRUE(FilesUnder(OutDir()).empty()) << Join(FilesUnder(OutDir()));
 }
 
+// The line of `help` that documents `option`: its first word is the option itself, or the
+// option followed by '=' and its value (llvm::cl spells "-o=<outdir>").
+std::string HelpLineOf(const std::string& help, const std::string& option) {
+  for (const std::string& line : SplitLines(help)) {
+    std::istringstream words(line);
+    std::string first;
+    words >> first;
+    if (first == option || first.rfind(option + "=", 0) == 0) return line;
+  }
+  return "";
+}
+
+TEST_F(S6cCliTest, HelpListsEveryOptionWithItsDefault) {
+  const RunResult run = Run({"--help"});
+  ASSERT_EQ(run.exit_code, kExitOk) << run.Describe();
+  for (const std::string option : {"-o", "-I", "-D", "--depfile", "--"}) {
+    const std::string line = HelpLineOf(run.out, option);
+    EXPECT_FALSE(line.empty()) << "no help line for " << option << "\n" << run.Describe();
+    EXPECT_NE(line.find("Default:"), std::string::npos)
+        << "help line for " << option << " gives no default: " << line;
+  }
+  for (const std::string option : {"--help", "--version"}) {
+    EXPECT_FALSE(HelpLineOf(run.out, option).empty()) << option << "\n" << run.Describe();
+  }
+  // LLVM's own options (hundreds, linked in with Clang) are not s6c's to document.
+  EXPECT_TRUE(HelpLineOf(run.out, "--print-after-all").empty()) << run.Describe();
+}
+
+TEST_F(S6cCliTest, BadOptionIsOneLineUsageError) {
+  // Unknown, misspelt (llvm::cl would add a "did you mean" line), single-dash, missing value.
+  const std::vector<std::vector<std::string>> bad = {
+      {"--frobnicate", kValidControl.string(), "-o", OutDir().string()},
+      {"--depfle", "x.d", kValidControl.string(), "-o", OutDir().string()},
+      {"-x", kValidControl.string(), "-o", OutDir().string()},
+      {kValidControl.string(), "-o", OutDir().string(), "--depfile"},
+  };
+  for (const std::vector<std::string>& args : bad) {
+    const RunResult run = Run(args);
+    EXPECT_EQ(run.exit_code, kExitUsage) << run.Describe();
+    EXPECT_EQ(SplitLines(run.err).size(), 1u) << run.Describe();
+    EXPECT_NE(run.err.find("s6c:"), std::string::npos) << run.Describe();
+    EXPECT_TRUE(run.out.empty()) << run.Describe();
+    EXPECT_TRUE(FilesUnder(OutDir()).empty()) << Join(FilesUnder(OutDir()));
+  }
+}
+
+// A header that compiles only when S6C_CLI_FLAG is defined and cli_inc.h is on the include path.
+class S6cCliArgsTest : public S6cCliTest {
+ protected:
+  void SetUp() override {
+    fs::create_directories(IncDir());
+    std::ofstream(IncDir() / "cli_inc.h") << "#pragma once\nstruct CliInc { int v; };\n";
+    std::ofstream(Header()) << "#pragma once\n#ifndef S6C_CLI_FLAG\n#error S6C_CLI_FLAG\n#endif\n"
+                               "#include \"cli_inc.h\"\nstruct CliPoint { int x; };\n";
+  }
+  fs::path IncDir() const { return scratch_.path() / "inc"; }
+  fs::path Header() const { return scratch_.path() / "cli_args.h"; }
+};
+
+TEST_F(S6cCliArgsTest, IncludeAndDefineReachClangInEveryForm) {
+  const std::string h = Header().string();
+  const std::string inc = IncDir().string();
+  const std::string out = OutDir().string();
+  const std::vector<std::vector<std::string>> good = {
+      {h, "-o", out, "-I", inc, "-D", "S6C_CLI_FLAG"},
+      {h, "-o", out, "-I" + inc, "-DS6C_CLI_FLAG=1"},
+      {h, "-o", out, "--", "-I" + inc, "-DS6C_CLI_FLAG"},
+      {"-I" + inc, "-o", out, h, "--depfile", (scratch_.path() / "x.d").string(), "--",
+       "-DS6C_CLI_FLAG"},
+  };
+  for (const std::vector<std::string>& args : good) {
+    const RunResult run = Run(args);
+    EXPECT_EQ(run.exit_code, kExitOk) << run.Describe();
+    EXPECT_TRUE(fs::exists(OutDir() / "cli_args.s6.h")) << run.Describe();
+  }
+  EXPECT_TRUE(fs::exists(scratch_.path() / "x.d"));
+  const RunResult undefined = Run({h, "-o", out, "-I", inc});
+  EXPECT_EQ(undefined.exit_code, kExitDiagnostics) << undefined.Describe();
+}
+
 }  // namespace

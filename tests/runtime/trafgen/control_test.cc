@@ -3,28 +3,27 @@
 // up; `status` reports totals, the active set and every link; `mark-begin`/`mark-end` open and
 // close measurement windows, which account the packets generated inside them (also when they
 // come back after the window closed); anything else is refused. The REP socket answers a real
-// ZeroMQ REQ client without ever blocking the caller. The JSON reports have their fields.
+// ZeroMQ REQ client without ever blocking the caller; malformed requests get an error, never a
+// crash. The JSON reports have their fields.
 #include "trafgen/control.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <regex>
 #include <string>
-#include <thread>
 #include <vector>
 #include <zmq.hpp>
 
 #include "trafgen/report.h"
+#include "util/poll.h"
 
 namespace s6::trafgen {
 namespace {
 
-long long Field(const std::string& json, const std::string& key) {
-  std::smatch m;
-  if (std::regex_search(json, m, std::regex("\"" + key + "\":([0-9]+)"))) return std::stoll(m[1]);
-  return -1;
+// A reply or report as a reader sees it (discarded if it is not JSON).
+nlohmann::json Parse(const std::string& text) {
+  return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
 }
 
 std::vector<uint8_t> Frame(FlowGenerator& g, uint64_t tx_ns) {
@@ -68,27 +67,52 @@ TEST(ControlTest, StatusReportsTotalsActiveSetAndLinks) {
     if (i < 6) tracker.OnReceived(1, f.data(), static_cast<uint32_t>(f.size()), 200);
   }
   const std::vector<LinkState> links = {{1, true, 4}, {2, false, 0}, {3, true, 5}};
-  const std::string s =
-      HandleControl("status", steering, tracker, links, 3'500'000'000, 1'000'000'000);
-  EXPECT_EQ(s.front(), '{');
-  EXPECT_EQ(Field(s, "t_ms"), 2500) << s;
-  EXPECT_EQ(Field(s, "sent"), 10) << s;
-  EXPECT_EQ(Field(s, "received"), 6) << s;
-  EXPECT_EQ(Field(s, "lost_so_far"), 4) << s;
-  EXPECT_EQ(Field(s, "backlog"), 9) << s;
-  EXPECT_NE(s.find("\"active\":[1,3]"), std::string::npos) << s;
-  EXPECT_NE(
-      s.find("{\"id\":1,\"up\":true,\"active\":true,\"sent\":7,\"received\":6,\"backlog\":4}"),
-      std::string::npos)
+  const nlohmann::json s =
+      Parse(HandleControl("status", steering, tracker, links, 3'500'000'000, 1'000'000'000));
+  ASSERT_TRUE(s.is_object()) << s;
+  EXPECT_EQ(s["t_ms"], 2500) << s;
+  EXPECT_EQ(s["sent"], 10) << s;
+  EXPECT_EQ(s["received"], 6) << s;
+  EXPECT_EQ(s["lost_so_far"], 4) << s;
+  EXPECT_EQ(s["backlog"], 9) << s;
+  EXPECT_EQ(s["active"], nlohmann::json::array({1, 3})) << s;
+  ASSERT_EQ(s["links"].size(), 3u) << s;
+  EXPECT_EQ(
+      s["links"][0],
+      (nlohmann::json{
+          {"id", 1}, {"up", true}, {"active", true}, {"sent", 7}, {"received", 6}, {"backlog", 4}}))
       << s;
-  EXPECT_NE(s.find("{\"id\":2,\"up\":false,\"active\":false,\"sent\":0,\"received\":0,"),
-            std::string::npos)
-      << s;
-  EXPECT_NE(s.find("{\"id\":3,\"up\":true,\"active\":true,\"sent\":3,\"received\":0,"),
-            std::string::npos)
-      << s;
+  EXPECT_EQ(s["links"][1]["id"], 2) << s;
+  EXPECT_EQ(s["links"][1]["up"], false) << s;
+  EXPECT_EQ(s["links"][1]["active"], false) << s;
+  EXPECT_EQ(s["links"][1]["sent"], 0) << s;
+  EXPECT_EQ(s["links"][1]["received"], 0) << s;
+  EXPECT_EQ(s["links"][2]["id"], 3) << s;
+  EXPECT_EQ(s["links"][2]["up"], true) << s;
+  EXPECT_EQ(s["links"][2]["active"], true) << s;
+  EXPECT_EQ(s["links"][2]["sent"], 3) << s;
+  EXPECT_EQ(s["links"][2]["received"], 0) << s;
   // Before sending starts the time is 0.
-  EXPECT_EQ(Field(HandleControl("status", steering, tracker, links, 10, 10), "t_ms"), 0);
+  EXPECT_EQ(Parse(HandleControl("status", steering, tracker, links, 10, 10))["t_ms"], 0);
+}
+
+TEST(ControlTest, MalformedRequestsGetAnErrorAndChangeNothing) {
+  Steering steering({1});
+  Tracker tracker;
+  const std::vector<LinkState> links = {{1, true, 0}};
+  auto run = [&](std::string_view r) {
+    return HandleControl(r, steering, tracker, links, 2'000'000'000, 1'000'000'000);
+  };
+  const std::string binary("\0\xff\x01steer", 8);
+  EXPECT_EQ(run(binary).rfind("error ", 0), 0u);
+  EXPECT_EQ(run("steer 99999999999999999999").rfind("error ", 0), 0u);
+  EXPECT_EQ(run("status extra").rfind("error ", 0), 0u);
+  EXPECT_EQ(run("{\"cmd\":\"status\"}").rfind("error ", 0), 0u);
+  EXPECT_EQ(steering.instances(), (std::vector<uint32_t>{1}));
+  // A window name that is not UTF-8 is taken as given and still yields valid JSON.
+  EXPECT_EQ(run("mark-begin \xc3\x28"), "ok");
+  EXPECT_FALSE(Parse(run("status")).is_discarded());
+  EXPECT_FALSE(Parse(Dump(WindowsJson(tracker.windows(), 0))).is_discarded());
 }
 
 TEST(ControlTest, WindowsAccountThePacketsGeneratedInside) {
@@ -147,13 +171,19 @@ TEST(ControlTest, WindowsAccountThePacketsGeneratedInside) {
   // A name can be used again once its window ended.
   EXPECT_EQ(run("mark-begin w", 3000), "ok");
 
-  const std::string j = WindowsJson(tracker.windows(), 0);
-  EXPECT_EQ(j.rfind("[{\"name\":\"w\",\"start_ms\":0.000350,\"end_ms\":0.000750,", 0), 0u) << j;
-  EXPECT_NE(j.find("\"sent\":4,\"received\":3,\"lost\":1,\"latency_us\":{\"p50\":1.000000,"),
-            std::string::npos)
-      << j;
-  EXPECT_NE(j.find("\"name\":\"open-forever\""), std::string::npos) << j;
-  EXPECT_NE(j.find("\"closed_at_end\":true"), std::string::npos) << j;
+  const nlohmann::json j = Parse(Dump(WindowsJson(tracker.windows(), 0)));
+  ASSERT_TRUE(j.is_array()) << j;
+  ASSERT_EQ(j.size(), 3u) << j;
+  EXPECT_EQ(j[0]["name"], "w") << j;
+  EXPECT_DOUBLE_EQ(j[0]["start_ms"].get<double>(), 0.000350) << j;
+  EXPECT_DOUBLE_EQ(j[0]["end_ms"].get<double>(), 0.000750) << j;
+  EXPECT_EQ(j[0]["closed_at_end"], false) << j;
+  EXPECT_EQ(j[0]["sent"], 4) << j;
+  EXPECT_EQ(j[0]["received"], 3) << j;
+  EXPECT_EQ(j[0]["lost"], 1) << j;
+  EXPECT_DOUBLE_EQ(j[0]["latency_us"]["p50"].get<double>(), 1.0) << j;
+  EXPECT_EQ(j[1]["name"], "open-forever") << j;
+  EXPECT_EQ(j[1]["closed_at_end"], true) << j;
 }
 
 TEST(ControlTest, WindowBoundsNeverChangeTheVerdictOnPacketsAlreadySent) {
@@ -190,22 +220,30 @@ TEST(ReportTest, IntervalJsonHasTotalsAndEveryLink) {
     tracker.OnReceived(2, f.data(), static_cast<uint32_t>(f.size()), 3000);
   }
   tracker.OnSent(1, 1000);
-  const std::string j = IntervalJson(1234.5, 0.5, tracker.TakeInterval(),
-                                     {{1, true, 7}, {2, true, 0}, {5, false, 0}});
-  EXPECT_EQ(j.rfind("{\"t_ms\":1234,\"sent\":5,\"received\":4,\"reordered\":0,\"throughput_pps\":8."
-                    "000000,\"latency_us\":{\"p50\":2.000000,\"p90\":2.000000,\"p99\":2.000000,"
-                    "\"p999\":2.000000,\"max\":2.000000},\"backlog\":7,\"instances\":{",
-                    0),
-            0u)
+  const std::string line = Dump(IntervalJson(1234.5, 0.5, tracker.TakeInterval(),
+                                             {{1, true, 7}, {2, true, 0}, {5, false, 0}}));
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  const nlohmann::json j = Parse(line);
+  ASSERT_TRUE(j.is_object()) << line;
+  EXPECT_EQ(j["t_ms"], 1234) << j;
+  EXPECT_EQ(j["sent"], 5) << j;
+  EXPECT_EQ(j["received"], 4) << j;
+  EXPECT_EQ(j["reordered"], 0) << j;
+  EXPECT_DOUBLE_EQ(j["throughput_pps"].get<double>(), 8.0) << j;
+  EXPECT_EQ(j["latency_us"],
+            (nlohmann::json{{"p50", 2.0}, {"p90", 2.0}, {"p99", 2.0}, {"p999", 2.0}, {"max", 2.0}}))
       << j;
-  EXPECT_NE(j.find("\"1\":{\"sent\":1,\"received\":0,"), std::string::npos) << j;
-  EXPECT_NE(j.find("\"2\":{\"sent\":4,\"received\":4,\"reordered\":0,\"throughput_pps\":8.0"),
-            std::string::npos)
-      << j;
-  EXPECT_NE(j.find("\"5\":{\"sent\":0,"), std::string::npos) << j;
-  EXPECT_EQ(j.back(), '}');
-  EXPECT_EQ(j.find('\n'), std::string::npos);
-  EXPECT_EQ(JsonString("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
+  EXPECT_EQ(j["backlog"], 7) << j;
+  ASSERT_EQ(j["instances"].size(), 3u) << j;
+  EXPECT_EQ(j["instances"]["1"]["sent"], 1) << j;
+  EXPECT_EQ(j["instances"]["1"]["received"], 0) << j;
+  EXPECT_EQ(j["instances"]["2"]["sent"], 4) << j;
+  EXPECT_EQ(j["instances"]["2"]["received"], 4) << j;
+  EXPECT_EQ(j["instances"]["2"]["reordered"], 0) << j;
+  EXPECT_DOUBLE_EQ(j["instances"]["2"]["throughput_pps"].get<double>(), 8.0) << j;
+  EXPECT_EQ(j["instances"]["5"]["sent"], 0) << j;
+  // Strings are escaped by the library.
+  EXPECT_EQ(Dump(Json("a\"b\\c\n")), "\"a\\\"b\\\\c\\n\"");
 }
 
 TEST(ControlSocketTest, AnswersAZeroMqRequesterWithoutBlocking) {
@@ -225,11 +263,8 @@ TEST(ControlSocketTest, AnswersAZeroMqRequesterWithoutBlocking) {
   for (const std::string request : {"status", "mark-begin x"}) {
     req.send(zmq::buffer(request), zmq::send_flags::none);
     std::optional<std::string> got;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!(got = (*server)->Poll()) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    ASSERT_TRUE(got.has_value());
+    ASSERT_TRUE(s6test::PollUntil([&] { return (got = (*server)->Poll()).has_value(); },
+                                  std::chrono::seconds(5), std::chrono::milliseconds(1)));
     EXPECT_EQ(*got, request);
     EXPECT_FALSE((*server)->Poll().has_value());  // REP: one request at a time
     (*server)->Reply("reply to " + request);

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: ctl/attach.h
+//
+// Attaching to a running `s6ctl run`: its request socket (DIR/s6ctl.ctl) and the client of
+// `s6ctl status|scale-out|scale-in|kill ID`.
+//
+// Theory of operation
+// -------------------
+// A run binds a ZeroMQ REP socket at ipc://DIR/s6ctl.ctl and records DIR in /tmp/s6ctl-latest,
+// so an operator in another terminal needs no arguments to reach the latest run. A request is
+// one text frame (`status`, `scale-out`, `scale-in`, `kill ID`); the reply is one frame,
+// `ok ...` or `error ...` (docs/protocol.md §3.3). AttachServer::Poll never blocks: the run's
+// main loop (and a scale event's progress callback) calls it between other work, parses the
+// request and hands a well-formed one to the run, which answers it; a malformed one is
+// answered `error ...` here and the run never sees it. The client gives the request a deadline,
+// so a run that ended or hangs is reported rather than waited for.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <zmq.hpp>
+
+#include <s6/status.h>
+#include "ctl/options.h"
+
+namespace s6::ctl {
+
+/// Where a run records its directory for attaching clients.
+inline constexpr char kLatestRunFile[] = "/tmp/s6ctl-latest";
+
+struct AttachRequest {
+  enum class Kind { kStatus, kScaleOut, kScaleIn, kKill };
+  Kind kind = Kind::kStatus;
+  uint32_t target = 0;  ///< kKill
+
+  /// The request as sent on the socket.
+  std::string ToText() const;
+};
+
+/// Parses a request frame; InvalidArgument for anything else.
+StatusOr<AttachRequest> ParseAttachRequest(std::string_view text);
+
+/// The request an attach subcommand sends.
+AttachRequest RequestFor(const Config& config);
+
+/// The run's side: a REP socket polled from its main loop.
+class AttachServer {
+ public:
+  /// Answers one request: the reply frame ("ok ..." / "error ...").
+  using Handler = std::function<std::string(const AttachRequest&)>;
+
+  /// Binds `endpoint` (ipc://DIR/s6ctl.ctl).
+  static StatusOr<std::unique_ptr<AttachServer>> Bind(zmq::context_t& context,
+                                                      const std::string& endpoint);
+  /// Serves at most one pending request without blocking. Returns whether there was one.
+  bool Poll(const Handler& handler);
+
+ private:
+  explicit AttachServer(zmq::socket_t socket) : socket_(std::move(socket)) {}
+  zmq::socket_t socket_;
+};
+
+/// The directory of the run to attach to: `explicit_dir`, or the one recorded in
+/// `latest_file`; NotFound (naming it) when there is no run socket there.
+StatusOr<std::string> ResolveAttachDir(const std::string& explicit_dir,
+                                       const std::string& latest_file = kLatestRunFile);
+
+/// Sends `request` to the run in `dir` and returns the reply's text after "ok ";
+/// an "error" reply or no reply within `timeout` is an error.
+StatusOr<std::string> SendAttachRequest(const std::string& dir, const AttachRequest& request,
+                                        std::chrono::milliseconds timeout);
+
+}  // namespace s6::ctl
