@@ -81,22 +81,29 @@ StatusOr<std::unique_ptr<ControlServer>> ControlServer::Bind(zmq::context_t& con
   }
 }
 
+std::optional<std::vector<zmq::message_t>> ReceiveRequest(zmq::socket_t& socket) {
+  std::vector<zmq::message_t> frames;
+  try {
+    zmq::message_t m;
+    if (!socket.recv(m, zmq::recv_flags::dontwait)) return std::nullopt;
+    frames.push_back(std::move(m));
+    while (frames.back().more()) {
+      zmq::message_t part;
+      if (!socket.recv(part, zmq::recv_flags::none)) break;
+      frames.push_back(std::move(part));
+    }
+  } catch (const zmq::error_t&) {
+    return std::nullopt;
+  }
+  return frames;
+}
+
 bool ControlServer::Serve(Instance& instance) {
   bool exit = false;
   for (int i = 0; i < 8; ++i) {  // bounded: the loop has packets to process
-    std::vector<zmq::message_t> frames;
-    try {
-      zmq::message_t m;
-      if (!socket_.recv(m, zmq::recv_flags::dontwait)) break;
-      frames.push_back(std::move(m));
-      while (frames.back().more()) {
-        zmq::message_t part;
-        if (!socket_.recv(part, zmq::recv_flags::none)) break;
-        frames.push_back(std::move(part));
-      }
-    } catch (const zmq::error_t&) {
-      break;
-    }
+    std::optional<std::vector<zmq::message_t>> request = ReceiveRequest(socket_);
+    if (!request) break;
+    const std::vector<zmq::message_t>& frames = *request;
     ++requests_;
     std::string reply;
     try {

@@ -31,6 +31,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,10 @@
 #include "instance/instance.h"
 
 namespace s6::control {
+
+/// Takes one whole request (every frame: REP must read all of it before it may reply) from a
+/// REP socket without blocking; nothing when none is waiting or the socket failed.
+std::optional<std::vector<zmq::message_t>> ReceiveRequest(zmq::socket_t& socket);
 
 /// The instance side: a REP socket polled from the loop thread.
 class ControlServer {

@@ -81,21 +81,11 @@ StatusOr<std::unique_ptr<AttachServer>> AttachServer::Bind(zmq::context_t& conte
 }
 
 bool AttachServer::Poll(const Handler& handler) {
-  std::vector<zmq::message_t> frames;
-  try {
-    zmq::message_t m;
-    if (!socket_.recv(m, zmq::recv_flags::dontwait)) return false;
-    frames.push_back(std::move(m));
-    // REP must read the whole message before it may reply; extra frames are ignored.
-    while (frames.back().more()) {
-      zmq::message_t part;
-      if (!socket_.recv(part, zmq::recv_flags::none)) break;
-      frames.push_back(std::move(part));
-    }
-  } catch (const zmq::error_t&) {
-    return false;
-  }
-  const std::string_view text(static_cast<const char*>(frames[0].data()), frames[0].size());
+  const std::optional<std::vector<zmq::message_t>> frames = control::ReceiveRequest(socket_);
+  if (!frames) return false;
+  // Requests are one frame; extra frames are ignored.
+  const zmq::message_t& first = frames->front();
+  const std::string_view text(static_cast<const char*>(first.data()), first.size());
   const StatusOr<AttachRequest> request = ParseAttachRequest(text);
   const std::string reply =
       request.ok() ? handler(*request) : "error " + std::string(request.status().message());

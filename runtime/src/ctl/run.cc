@@ -87,7 +87,7 @@ int ClusterRun::Run() {
       errors_.push_back(std::string(st.message()));
     }
   }
-  log_->info("{} x {} + s6-trafgen started in {}", o_.instances, o_.AppName(), layout_.dir());
+  log_->debug("{} x {} + s6-trafgen started in {}", o_.instances, o_.AppName(), layout_.dir());
 
   if (!o_.quiet) {
     std::printf(
@@ -238,8 +238,8 @@ bool ClusterRun::WaitInstanceReady(int id) {
 Json ClusterRun::ScaleTo(const std::vector<InstanceId>& members, const std::string& window) {
   StatusOr<keyspace::SlotTable> next = table_.Rebalance(members);
   if (!next.ok()) return Json{{"error", next.status().ToString()}};
-  log_->info("{}: v{} -> v{}, members {} -> {}", window, table_.version(), next->version(),
-             IdList(table_.instances()), IdList(members));
+  log_->debug("{}: v{} -> v{}, members {} -> {}", window, table_.version(), next->version(),
+              IdList(table_.instances()), IdList(members));
   std::map<InstanceId, control::ScaleTarget*> targets;
   std::map<InstanceId, std::string> endpoints;
   for (auto& [id, p] : launcher_.instances()) {
@@ -251,15 +251,15 @@ Json ClusterRun::ScaleTo(const std::vector<InstanceId>& members, const std::stri
   // Migration time is measured by the instances' clocks; polling faster only adds load.
   o.poll_interval = std::chrono::milliseconds(10);
   o.before_switch = [&] {
-    log_->info("{}: every instance prepared and connected; switching to v{}", window,
-               next->version());
+    log_->debug("{}: every instance prepared and connected; switching to v{}", window,
+                next->version());
     const StatusOr<std::string> r = launcher_.trafgen().CallRaw({"mark-begin " + window});
     if (!r.ok() || *r != "ok") {
       log_->warn("{}: trafgen mark-begin: {}", window, r.ok() ? *r : r.status().ToString());
     }
   };
   o.on_switched = [&] {
-    log_->info("{}: switched; re-steering trafgen to {}", window, IdList(members));
+    log_->debug("{}: switched; re-steering trafgen to {}", window, IdList(members));
     StatusOr<std::string> r = launcher_.trafgen().CallRaw({"steer " + IdList(members, " ")});
     if (!r.ok() || *r != "ok") {
       errors_.push_back("trafgen refused to steer to " + IdList(members) + ": " +
@@ -290,8 +290,8 @@ Json ClusterRun::ScaleTo(const std::vector<InstanceId>& members, const std::stri
     return Json{{"error", report.status().ToString()}};
   }
   table_ = *next;
-  log_->info("{}: done, v{}: {} slots and {} objects moved in {:.1f} ms", window, report->version,
-             report->slots_moved, report->objects_moved, report->migration_ms);
+  log_->debug("{}: done, v{}: {} slots and {} objects moved in {:.1f} ms", window, report->version,
+              report->slots_moved, report->objects_moved, report->migration_ms);
   if (!o_.quiet) {
     std::printf(
         "%6.1f   %s done: v%llu, %u slots and %llu objects moved in %.1f ms "
@@ -310,7 +310,7 @@ Json ClusterRun::ScaleTo(const std::vector<InstanceId>& members, const std::stri
 
 void ClusterRun::Execute(const Event& e) {
   const std::string window = WindowName(e);
-  log_->info("{}: starting ({})", window, e.origin);
+  log_->debug("{}: starting ({})", window, e.origin);
   Json event = {
       {"kind", KindName(e.kind)}, {"origin", e.origin}, {"at_s", Elapsed()}, {"window", window}};
   auto add = [&event](const Json& fields) {
@@ -326,14 +326,14 @@ void ClusterRun::Execute(const Event& e) {
         break;
       }
       ++next_id_;
-      log_->info("{}: starting instance {} as a non-member", window, id);
+      log_->debug("{}: starting instance {} as a non-member", window, id);
       const Status st = launcher_.StartInstance(id, members);
       if (!st.ok() || !WaitInstanceReady(id)) {
         if (!st.ok()) errors_.push_back(window + ": " + std::string(st.message()));
         add({{"error", "the new instance did not start"}});
         break;
       }
-      log_->info("{}: instance {} is ready", window, id);
+      log_->debug("{}: instance {} is ready", window, id);
       members.push_back(static_cast<InstanceId>(id));
       add(ScaleTo(members, window));
       break;
@@ -382,7 +382,7 @@ std::string ClusterRun::Answer(const AttachRequest& r) {
   auto queue = [&](EventKind kind) {
     StatusOr<std::size_t> n = queue_.Append(Event{Elapsed(), kind, r.target, "attach"});
     if (!n.ok()) return "error refused: " + std::string(n.status().message());
-    log_->info("attached request: {} queued", KindName(kind));
+    log_->debug("attached request: {} queued", KindName(kind));
     return "ok queued " + std::string(KindName(kind)) + " (" + std::to_string(*n) +
            " in the queue)";
   };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "packetio/pcap_port.h"
 
+#include <s6/net.h>
+
 #include <pcap/pcap.h>
 #include <sys/time.h>
 
@@ -28,11 +30,17 @@ StatusOr<std::unique_ptr<PcapPort>> PcapPort::Open(std::string name, const std::
     port->in_ = pcap_open_offline(in_path.c_str(), err);
     if (port->in_ == nullptr) return InvalidArgumentError("cannot read '" + in_path + "': " + err);
     dlt = pcap_datalink(port->in_);
-    if (dlt != DLT_EN10MB && dlt != DLT_RAW && dlt != 101) {
+    const StatusOr<net::LinkLayer> link = net::LinkLayerFor(dlt);
+    if (!link.ok()) return InvalidArgumentError("'" + in_path + "': " + link.status().message());
+    if (link->skip != 0) {
+      // The port hands NFs frames as they are on the file and writes them back the same way;
+      // a link header in front (SLL, loopback) has no place in a Packet.
       return InvalidArgumentError("'" + in_path + "': link type " + std::to_string(dlt) +
-                                  " is not supported (Ethernet or raw IPv4)");
+                                  " has a " + std::to_string(link->skip) +
+                                  "-byte link header; a pcap port takes Ethernet or raw IP "
+                                  "(the offline runner, s6::host::OfflineMain, takes it)");
     }
-    port->ethernet_ = dlt == DLT_EN10MB;
+    port->ethernet_ = link->ethernet;
   }
   if (!out_path.empty()) {
     port->dead_ = pcap_open_dead(dlt, 65535);

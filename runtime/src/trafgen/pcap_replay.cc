@@ -17,20 +17,17 @@ struct PcapCloser {
   void operator()(pcap_t* p) const { pcap_close(p); }
 };
 
-// Link types that carry raw IPv4 (DLT_RAW differs between platforms; 101 is LINKTYPE_RAW).
-bool IsRawIp(int dlt) { return dlt == DLT_RAW || dlt == 101 || dlt == DLT_IPV4; }
-
 }  // namespace
 
 StatusOr<PcapReplay> PcapReplay::Load(const std::string& path) {
   char err[PCAP_ERRBUF_SIZE] = {};
   std::unique_ptr<pcap_t, PcapCloser> in(pcap_open_offline(path.c_str(), err));
   if (in == nullptr) return InvalidArgumentError("cannot read capture '" + path + "': " + err);
-  const int dlt = pcap_datalink(in.get());
-  const bool ethernet = dlt == DLT_EN10MB;
-  const bool usable = ethernet || IsRawIp(dlt);
+  // Link types are s6::net's one list; a capture of another kind replays nothing (every packet
+  // counted as skipped).
+  const StatusOr<net::LinkLayer> link = net::LinkLayerFor(pcap_datalink(in.get()));
   PcapReplay r;
-  std::map<std::tuple<uint32_t, uint32_t, uint16_t, uint16_t, uint8_t>, uint32_t> flow_of;
+  std::map<net::FiveTuple, uint32_t> flow_of;
   std::vector<uint32_t> next_seq;
   std::vector<std::size_t> last_of;  // per flow: index of its latest packet
   for (;;) {
@@ -43,21 +40,23 @@ StatusOr<PcapReplay> PcapReplay::Load(const std::string& path) {
                                   std::to_string(r.packets_.size() + r.skipped_) +
                                   " packets: " + pcap_geterr(in.get()));
     }
-    if (!usable) {
+    if (!link.ok() || h->caplen < link->skip) {
       ++r.skipped_;
       continue;
     }
     Packet pkt;
-    if (ethernet) {
+    const uint32_t caplen = h->caplen - link->skip;
+    if (link->ethernet) {
       pkt.frame.assign(d, d + h->caplen);
     } else {
-      // Raw IPv4: an Ethernet header in front, as the links carry Ethernet frames.
-      pkt.frame.assign(14 + h->caplen, 0);
+      // Raw IPv4 (after any SLL or loopback header): an Ethernet header in front, as the links
+      // carry Ethernet frames.
+      pkt.frame.assign(14 + caplen, 0);
       pkt.frame[0] = 0x02;  // locally administered unicast MACs, as synthetic frames have
       pkt.frame[6] = 0x02;
       pkt.frame[11] = 1;
       net::Store16(pkt.frame.data() + 12, net::kEtherTypeIpv4);
-      std::memcpy(pkt.frame.data() + 14, d, h->caplen);
+      std::memcpy(pkt.frame.data() + 14, d + link->skip, caplen);
     }
     net::Ipv4Packet ip;
     const bool ok =
@@ -70,10 +69,9 @@ StatusOr<PcapReplay> PcapReplay::Load(const std::string& path) {
       continue;
     }
     pkt.frame.resize(ip.l3 + ip.l3_len);  // padding or an old trailer goes
-    pkt.tuple = FlowTuple{ip.src, ip.dst, ip.sport, ip.dport, ip.proto};
+    pkt.tuple = net::TupleOf(ip);
     pkt.tcp_flags = ip.tcp_flags;
-    const auto [it, fresh] =
-        flow_of.emplace(std::make_tuple(ip.src, ip.dst, ip.sport, ip.dport, ip.proto), r.flows_);
+    const auto [it, fresh] = flow_of.emplace(pkt.tuple, r.flows_);
     if (fresh) {
       ++r.flows_;
       next_seq.push_back(0);

@@ -53,7 +53,7 @@ class PcapReplay {
  private:
   struct Packet {
     std::vector<uint8_t> frame;  // Ethernet, ending with the IPv4 datagram
-    FlowTuple tuple;
+    net::FiveTuple tuple;
     uint32_t flow = 0;  // within the file
     uint32_t seq = 0;   // within the flow
     uint8_t tcp_flags = 0;

@@ -58,10 +58,10 @@ FlowGenerator::Flow FlowGenerator::NewFlow() {
   f.id = next_flow_id_++;
   const bool tcp = std::uniform_real_distribution<double>(0, 1)(rng_) < config_.tcp_fraction;
   // Unique 5-tuples for every flow of a run: the id picks the client and its port.
-  f.tuple.src = config_.inside_net + 1 + f.id % config_.inside_hosts;
-  f.tuple.sport = static_cast<uint16_t>(1024 + (f.id / config_.inside_hosts) % 64000);
-  f.tuple.dst = config_.server_net + 1 + static_cast<uint32_t>(rng_() % config_.servers);
-  f.tuple.dport = tcp ? 443 : 53;
+  f.tuple.src_ip = config_.inside_net + 1 + f.id % config_.inside_hosts;
+  f.tuple.src_port = static_cast<uint16_t>(1024 + (f.id / config_.inside_hosts) % 64000);
+  f.tuple.dst_ip = config_.server_net + 1 + static_cast<uint32_t>(rng_() % config_.servers);
+  f.tuple.dst_port = tcp ? 443 : 53;
   f.tuple.proto = tcp ? net::kProtoTcp : net::kProtoUdp;
   f.size = DrawSize();
   if (tcp) f.size = std::max<uint32_t>(f.size, 3);  // SYN, data, FIN
@@ -99,22 +99,22 @@ uint32_t FlowGenerator::Build(const GenPacket& p, uint64_t tx_ns, uint8_t* out) 
   net::Store16(ip + 4, static_cast<uint16_t>(p.seq));
   ip[8] = 64;
   ip[9] = p.tuple.proto;
-  net::Store32(ip + 12, p.tuple.src);
-  net::Store32(ip + 16, p.tuple.dst);
+  net::Store32(ip + 12, p.tuple.src_ip);
+  net::Store32(ip + 16, p.tuple.dst_ip);
   net::Store16(ip + 10, net::InternetChecksum(ip, 20));
   uint8_t* l4 = ip + 20;
   const bool tcp = p.tuple.proto == net::kProtoTcp;
   const uint32_t l4_len = l3_len - 20;
-  net::Store16(l4, p.tuple.sport);
-  net::Store16(l4 + 2, p.tuple.dport);
+  net::Store16(l4, p.tuple.src_port);
+  net::Store16(l4 + 2, p.tuple.dst_port);
   WriteProbe(Probe{p.flow, p.seq, tx_ns}, l4 + (tcp ? 20 : 8));
   net::Ipv4Packet parsed;
   parsed.l3 = 14;
   parsed.l4 = 34;
   parsed.l3_len = l3_len;
   parsed.proto = p.tuple.proto;
-  parsed.src = p.tuple.src;
-  parsed.dst = p.tuple.dst;
+  parsed.src = p.tuple.src_ip;
+  parsed.dst = p.tuple.dst_ip;
   if (tcp) {
     net::Store32(l4 + 4, p.seq);
     l4[12] = 5 << 4;
@@ -171,12 +171,12 @@ void Steering::SetInstances(std::vector<uint32_t> instances) {
   instances_ = std::move(instances);
 }
 
-uint32_t Steering::Home(const FlowTuple& t) const {
+uint32_t Steering::Home(const net::FiveTuple& t) const {
   uint8_t b[13];
-  net::Store32(b, t.src);
-  net::Store32(b + 4, t.dst);
-  net::Store16(b + 8, t.sport);
-  net::Store16(b + 10, t.dport);
+  net::Store32(b, t.src_ip);
+  net::Store32(b + 4, t.dst_ip);
+  net::Store16(b + 8, t.src_port);
+  net::Store16(b + 10, t.dst_port);
   b[12] = t.proto;
   uint32_t best = instances_.front();
   uint64_t best_score = 0;
@@ -190,7 +190,7 @@ uint32_t Steering::Home(const FlowTuple& t) const {
   return best;
 }
 
-uint32_t Steering::Pick(const FlowTuple& t) {
+uint32_t Steering::Pick(const net::FiveTuple& t) {
   const uint32_t home = Home(t);
   if (missteer_ <= 0 || instances_.size() < 2 ||
       std::uniform_real_distribution<double>(0, 1)(rng_) >= missteer_) {

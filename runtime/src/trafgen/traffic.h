@@ -34,6 +34,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <s6/net.h>
 #include <s6/status.h>
 #include "trafgen/histogram.h"
 
@@ -67,16 +68,8 @@ inline constexpr uint32_t kMinFrame = 14 + 20 + 20 + kProbeBytes;
 /// Largest Ethernet frame (without FCS) a link carries.
 inline constexpr uint32_t kMaxFrame = 1514;
 
-struct FlowTuple {
-  uint32_t src = 0;
-  uint32_t dst = 0;
-  uint16_t sport = 0;
-  uint16_t dport = 0;
-  uint8_t proto = 0;
-};
-
 struct GenPacket {
-  FlowTuple tuple;
+  net::FiveTuple tuple;
   uint32_t flow = 0;  ///< flow id (unique in a run)
   uint32_t seq = 0;   ///< packet number within the flow, from 0
   uint8_t tcp_flags = 0;
@@ -99,7 +92,7 @@ class FlowGenerator {
 
  private:
   struct Flow {
-    FlowTuple tuple;
+    net::FiveTuple tuple;
     uint32_t id = 0;
     uint32_t size = 0;  // packets
     uint32_t sent = 0;
@@ -133,9 +126,9 @@ class Steering {
   /// Replaces the instance list (scaling): flows of remaining instances stay where they are.
   void SetInstances(std::vector<uint32_t> instances);
   /// The instance for one packet of `t` (usually its flow's home, sometimes mis-steered).
-  uint32_t Pick(const FlowTuple& t);
+  uint32_t Pick(const net::FiveTuple& t);
   /// The flow's home instance (no mis-steering).
-  uint32_t Home(const FlowTuple& t) const;
+  uint32_t Home(const net::FiveTuple& t) const;
   const std::vector<uint32_t>& instances() const { return instances_; }
   uint64_t missteered() const { return missteered_; }
 

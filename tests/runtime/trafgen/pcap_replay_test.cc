@@ -116,8 +116,8 @@ TEST(PcapReplayTest, ReplaysTheCaptureIntactWithATrailerProbe) {
       ASSERT_TRUE(std::equal(want.begin(), want.end(), out.begin())) << "packet " << i;
       net::Ipv4Packet ip;
       ASSERT_EQ(net::ParseIpv4({out.data(), len}, true, ip), net::ParseError::kOk);
-      EXPECT_EQ(ip.src, p.tuple.src);
-      EXPECT_EQ(ip.sport, p.tuple.sport);
+      EXPECT_EQ(ip.src, p.tuple.src_ip);
+      EXPECT_EQ(ip.sport, p.tuple.src_port);
       EXPECT_EQ(ip.proto, p.tuple.proto);
       EXPECT_EQ(ip.tcp_flags, p.tcp_flags);
       Probe probe;
@@ -144,8 +144,8 @@ TEST(PcapReplayTest, FlowsPerFiveTupleFreshInEveryLoop) {
     EXPECT_EQ(r->loops(), static_cast<uint64_t>(loop));
     for (std::size_t i = 0; i < n; ++i) {
       const GenPacket p = r->Next();
-      const auto key =
-          std::make_tuple(p.tuple.src, p.tuple.dst, p.tuple.sport, p.tuple.dport, p.tuple.proto);
+      const auto key = std::make_tuple(p.tuple.src_ip, p.tuple.dst_ip, p.tuple.src_port,
+                                       p.tuple.dst_port, p.tuple.proto);
       tuples.insert(key);
       const auto [it, fresh] = flow_of.emplace(key, p.flow);
       EXPECT_EQ(it->second, p.flow) << "one 5-tuple, one flow within a loop";
@@ -271,8 +271,8 @@ TEST(PcapReplayTest, EthernetCapturesSkipWhatALinkCannotCarry) {
   EXPECT_TRUE(r->empty());
   EXPECT_EQ(r->skipped(), 1u);
 
-  // Another link type: every packet skipped, nothing to replay.
-  WritePcap(path, DLT_LINUX_SLL, {std::vector<uint8_t>(80, 0), std::vector<uint8_t>(90, 0)});
+  // A link type s6::net::LinkLayerFor refuses: every packet skipped, nothing to replay.
+  WritePcap(path, DLT_IEEE802_11_RADIO, {std::vector<uint8_t>(80, 0), std::vector<uint8_t>(90, 0)});
   r = PcapReplay::Load(path);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->empty());

@@ -119,7 +119,7 @@ TEST(SteeringTest, BalancedAndMinimalMovement) {
   FlowConfig c;
   c.concurrent_flows = 20000;
   FlowGenerator g(c);
-  std::vector<FlowTuple> flows;
+  std::vector<net::FiveTuple> flows;
   for (int i = 0; i < 20000; ++i) flows.push_back(g.Next().tuple);
   Steering s({1, 2, 3, 4});
   std::map<uint32_t, int> load;
