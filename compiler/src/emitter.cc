@@ -206,8 +206,15 @@ void EmitDispatch(const StateClassModel& sc, bool const_only, std::string& c) {
   for (const MethodModel& m : sc.methods) {
     if (!m.shippable || (const_only && !m.is_const)) continue;
     c += "    case " + Hex32(m.id) + ":  // " + m.signature + "\n";
+    // Shipping a [[deprecated]] method is not a use the user wrote: keep it from failing builds
+    // with -Werror (GCC and Clang both honour these pragmas).
+    if (m.is_deprecated) {
+      c += "#pragma GCC diagnostic push\n#pragma GCC diagnostic ignored "
+           "\"-Wdeprecated-declarations\"\n";
+    }
     c += "      return internal::Dispatch(obj, static_cast<" + MemberPointerType(t, m) + ">(&" + t +
          "::" + m.name + "), args, reply);\n";
+    if (m.is_deprecated) c += "#pragma GCC diagnostic pop\n";
   }
   c += "    default:\n      return DispatchStatus::kUnknownMethod;\n  }\n}\n\n";
 }

@@ -41,6 +41,7 @@ void MethodAnalyzer::Analyze(const clang::CXXMethodDecl* md, std::vector<MethodM
   m.is_const = md->isConst();
   const auto* fpt = md->getType()->getAs<clang::FunctionProtoType>();
   m.is_noexcept = fpt != nullptr && fpt->isNothrow();
+  m.is_deprecated = md->isDeprecated();
   const Annotations a = ReadAnnotations(md, m, ok);
   if (!CheckAnnotations(md, m, a)) ok = false;
   const bool returns_void = md->getReturnType()->isVoidType();

@@ -38,9 +38,10 @@ std::string TypeNode::Normalized() const {
       return "bitset<" + std::to_string(extent) + ">";
     case TypeKind::kRecord:
       return "struct " + name;
-    case TypeKind::kSequence:
     case TypeKind::kMap:
     case TypeKind::kSet:
+      return name + "<" + join() + (order.empty() ? "" : "," + order) + ">";
+    case TypeKind::kSequence:
     case TypeKind::kOptional:
     case TypeKind::kPair:
     case TypeKind::kTuple:

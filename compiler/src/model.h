@@ -42,8 +42,12 @@ struct TypeNode {
   bool is_signed = false;  // kInt/kEnum
   uint64_t extent = 0;     // kCArray/kStdArray/kBitset
   std::vector<TypeNode> args;
+  /// Ordered kMap/kSet: the comparator, normalised ("greater<u32>", "cmp ns::ByLength"), when
+  /// it is not std::less of the key (nor std::less<>); empty for the default. The key order is
+  /// part of the canonical encoding, so it is part of the schema.
+  std::string order;
 
-  /// The normalised spelling, e.g. "map<string,vector<i32>>".
+  /// The normalised spelling, e.g. "map<string,vector<i32>>" or "set<u32,greater<u32>>".
   std::string Normalized() const;
 };
 
@@ -77,6 +81,7 @@ struct MethodModel {
   uint32_t stale_max_age_ms = 0;
   bool is_const = false;
   bool is_noexcept = false;
+  bool is_deprecated = false;   // [[deprecated]]: the skeleton's use of it must not warn
   bool shippable = true;        // false: SingleWriter method kept out of stub/skeleton
   unsigned decl_order = 0;      // position in the class, for emitting the stub readably
   std::string return_type;      // fully qualified, without reference and cv

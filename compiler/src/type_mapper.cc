@@ -82,6 +82,13 @@ std::optional<TypeNode> TypeMapper::MapStd(const clang::ClassTemplateSpecializat
     for (unsigned i = 0; i < st.type_args; ++i) {
       if (!push_type_arg(node, i)) return std::nullopt;
     }
+    // The ordered containers' comparator decides the key order of the canonical encoding.
+    if ((st.kind == TypeKind::kMap || st.kind == TypeKind::kSet) &&
+        name.rfind("unordered_", 0) != 0 && st.type_args < targs.size()) {
+      auto order = MapComparator(targs[st.type_args], node.args[0], name, failure);
+      if (!order) return std::nullopt;
+      node.order = *order;
+    }
     return node;
   }
   if (name == "tuple") {
@@ -109,6 +116,57 @@ std::optional<TypeNode> TypeMapper::MapStd(const clang::ClassTemplateSpecializat
   }
   failure.why = UnsupportedStdReason(name);
   return std::nullopt;
+}
+
+std::optional<std::string> TypeMapper::MapComparator(const clang::TemplateArgument& arg,
+                                                     const TypeNode& key,
+                                                     const std::string& container,
+                                                     Failure& failure) {
+  const CXXRecordDecl* rd = arg.getKind() == clang::TemplateArgument::Type
+                                ? arg.getAsType().getCanonicalType()->getAsCXXRecordDecl()
+                                : nullptr;
+  if (rd == nullptr || rd->isLambda()) {
+    // A function pointer's order lives in its value, and a lambda's type has no stable name.
+    failure.why = "the comparator of std::" + container +
+                  " must be a named class type (its order is part of the encoding)";
+    return std::nullopt;
+  }
+  // Template arguments of the comparator, normalised like state types where they are ones
+  // (so the standard library's spelling doesn't leak in); void stands for the key.
+  std::vector<std::string> args;
+  bool ok = true;
+  if (const auto* sd = llvm::dyn_cast<clang::ClassTemplateSpecializationDecl>(rd)) {
+    for (const clang::TemplateArgument& a : sd->getTemplateArgs().asArray()) {
+      if (a.getKind() == clang::TemplateArgument::Type && a.getAsType()->isVoidType()) {
+        args.push_back(key.Normalized());
+        continue;
+      }
+      if (a.getKind() == clang::TemplateArgument::Type) {
+        Deps scratch_deps;
+        Failure scratch_failure;
+        if (auto n = Map(a.getAsType(), scratch_deps, scratch_failure)) {
+          args.push_back(n->Normalized());
+          continue;
+        }
+      }
+      ok = false;
+      break;
+    }
+  }
+  std::string spelled;
+  if (!ok) {
+    spelled = ac_.Describe(arg.getAsType().getCanonicalType());
+  } else {
+    spelled = rd->isInStdNamespace() ? rd->getName().str() : ac_.Qualified(rd);
+    if (llvm::isa<clang::ClassTemplateSpecializationDecl>(rd)) {
+      spelled += "<";
+      for (std::size_t i = 0; i < args.size(); ++i) spelled += (i != 0 ? "," : "") + args[i];
+      spelled += ">";
+    }
+  }
+  // std::less<K> and std::less<> are the default order; spelled as before (nothing).
+  if (rd->isInStdNamespace() && spelled == "less<" + key.Normalized() + ">") return "";
+  return rd->isInStdNamespace() ? spelled : "cmp " + spelled;
 }
 
 std::optional<TypeNode> TypeMapper::MapBuiltin(QualType t, const clang::BuiltinType* bt,

@@ -54,6 +54,11 @@ class TypeMapper {
   // A std:: class template specialisation, by template name ("vector", "map", ...).
   std::optional<TypeNode> MapStd(const clang::ClassTemplateSpecializationDecl* sd,
                                  const std::string& name, Deps& deps, Failure& failure);
+  // The normalised comparator of an ordered container whose key maps to `key` ("" for
+  // std::less of the key or std::less<>); nullopt with `failure` filled in when the order can't
+  // be part of state.
+  std::optional<std::string> MapComparator(const clang::TemplateArgument& arg, const TypeNode& key,
+                                           const std::string& container, Failure& failure);
   std::optional<TypeNode> MapBuiltin(clang::QualType t, const clang::BuiltinType* bt,
                                      Failure& failure);
   std::optional<TypeNode> MapEnum(const clang::EnumType* et, Failure& failure);

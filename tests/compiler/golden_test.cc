@@ -200,6 +200,47 @@ TEST_F(GoldenTest, SchemaHashFollowsFieldTypesNotSpelling) {
   EXPECT_NE(u32, schema_of("renamed", "uint32_t total = 0;"));
 }
 
+// An ordered container's comparator decides the key order of its canonical encoding, so it is
+// part of the schema: instances that order keys differently must not join one cluster. The
+// default (std::less of the key, or std::less<>) keeps the spelling it always had.
+TEST_F(GoldenTest, SchemaHashFollowsTheComparatorOfOrderedContainers) {
+  auto schema_of = [&](const std::string& tag, const std::string& field) {
+    fs::create_directories(tmp_ / tag);
+    Write(tmp_ / tag / "obj.h",
+          "#include <cstdint>\n#include <functional>\n#include <map>\n#include <set>\n"
+          "#include <s6/object.h>\n"
+          "struct ByLow { bool operator()(uint32_t a, uint32_t b) const { return (a & 0xff) < "
+          "(b & 0xff); } };\n"
+          "struct Obj : s6::SingleWriter {\n  " +
+              field + "\n};\n");
+    const RunResult r = RunS6c((tmp_ / tag / "obj.h").string() + " -o " + (tmp_ / tag).string());
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return SchemaHash(Slurp(tmp_ / tag / "obj.s6.h"));
+  };
+  const std::string map = schema_of("map", "std::map<uint32_t, uint64_t> m;");
+  EXPECT_FALSE(map.empty());
+  EXPECT_EQ(map, schema_of("map_less", "std::map<uint32_t, uint64_t, std::less<uint32_t>> m;"));
+  EXPECT_EQ(map, schema_of("map_less_void", "std::map<uint32_t, uint64_t, std::less<>> m;"));
+  const std::string greater =
+      schema_of("map_greater", "std::map<uint32_t, uint64_t, std::greater<uint32_t>> m;");
+  EXPECT_NE(map, greater);
+  EXPECT_EQ(greater,
+            schema_of("map_greater_void", "std::map<uint32_t, uint64_t, std::greater<>> m;"));
+  const std::string by_low = schema_of("map_by_low", "std::map<uint32_t, uint64_t, ByLow> m;");
+  EXPECT_NE(map, by_low);
+  EXPECT_NE(greater, by_low);
+  EXPECT_NE(schema_of("multimap", "std::multimap<uint32_t, uint64_t> m;"),
+            schema_of("multimap_greater",
+                      "std::multimap<uint32_t, uint64_t, std::greater<uint32_t>> m;"));
+
+  const std::string set = schema_of("set", "std::set<uint32_t> m;");
+  EXPECT_EQ(set, schema_of("set_less", "std::set<uint32_t, std::less<uint32_t>> m;"));
+  EXPECT_EQ(set, schema_of("set_less_void", "std::set<uint32_t, std::less<>> m;"));
+  EXPECT_NE(set, schema_of("set_greater", "std::set<uint32_t, std::greater<uint32_t>> m;"));
+  EXPECT_NE(schema_of("multiset", "std::multiset<uint32_t> m;"),
+            schema_of("multiset_greater", "std::multiset<uint32_t, std::greater<uint32_t>> m;"));
+}
+
 // A runtime-provided type (s6::net::FiveTuple) gets no generated codec, and the schema names it
 // with its fields like any record, so the hash follows the runtime's struct. The schema text is
 // spelled out here to pin exactly that; other s6:: types stay refused (diagnostics/).
