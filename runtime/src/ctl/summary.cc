@@ -2,22 +2,13 @@
 #include "ctl/summary.h"
 
 #include <algorithm>
-#include <cstdarg>
 #include <cstdio>
 
+#include "ctl/format.h"
 #include "ctl/options.h"
 
 namespace s6::ctl {
 namespace {
-
-__attribute__((format(printf, 1, 2))) std::string Format(const char* fmt, ...) {
-  char line[512];
-  va_list args;
-  va_start(args, fmt);
-  std::vsnprintf(line, sizeof line, fmt, args);
-  va_end(args);
-  return line;
-}
 
 // The scaling object, and what it could not find.
 Json Scaling(const SummaryInputs& in, const TrafgenSummary& tg, std::vector<std::string>& errors) {

@@ -1,23 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ctl/table.h"
 
-#include <cstdarg>
 #include <cstdio>
 
+#include "ctl/format.h"
 #include "ctl/launcher.h"
 
 namespace s6::ctl {
 namespace {
-
-// snprintf into a string; the attribute keeps the format checked against its arguments.
-__attribute__((format(printf, 1, 2))) std::string Format(const char* fmt, ...) {
-  char line[256];
-  va_list args;
-  va_start(args, fmt);
-  std::vsnprintf(line, sizeof line, fmt, args);
-  va_end(args);
-  return line;
-}
 
 std::string Moving(const InstanceStats& s) {
   if (s.incoming_left == 0 && s.outgoing_left == 0) return "-";

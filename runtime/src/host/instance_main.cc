@@ -31,7 +31,6 @@ namespace {
 struct Args {
   uint32_t id = 0;
   std::string endpoint;
-  std::vector<std::string> peer_specs;  // ID=ENDPOINT
   std::vector<std::pair<uint32_t, std::string>> peers;
   std::vector<uint32_t> members;
   std::string port = "none";
@@ -53,16 +52,21 @@ void AddInstanceOptions(CLI::App& app, Args& a) {
       ->required()
       ->check(CLI::Range(1u, std::numeric_limits<uint32_t>::max()));
   app.add_option("--endpoint", a.endpoint, "ZeroMQ endpoint to bind (ipc://, tcp://)")->required();
-  app.add_option("--peer", a.peer_specs, "a peer instance, ID=ENDPOINT (repeatable)")
-      ->check([](const std::string& v) -> std::string {
-        const std::size_t eq = v.find('=');
-        uint32_t id = 0;
-        if (eq == std::string::npos || eq == 0 || eq + 1 == v.size() ||
-            std::from_chars(v.data(), v.data() + eq, id).ptr != v.data() + eq || id == 0) {
-          return "want ID=ENDPOINT";
-        }
-        return {};
-      });
+  app.add_option_function<std::vector<std::string>>(
+         "--peer",
+         [&a](const std::vector<std::string>& specs) {
+           for (const std::string& v : specs) {
+             const std::size_t eq = v.find('=');
+             uint32_t id = 0;
+             if (eq == std::string::npos || eq == 0 || eq + 1 == v.size() ||
+                 std::from_chars(v.data(), v.data() + eq, id).ptr != v.data() + eq || id == 0) {
+               throw CLI::ValidationError("--peer", "bad '" + v + "' (want ID=ENDPOINT)");
+             }
+             a.peers.emplace_back(id, v.substr(eq + 1));
+           }
+         },
+         "a peer instance, ID=ENDPOINT (repeatable)")
+      ->type_name("ID=ENDPOINT");
   app.add_option("--members", a.members,
                  "ids in the slot table in force, comma-separated (default: this instance and "
                  "its peers; an instance started to join lists the current members, not itself)")
@@ -88,14 +92,8 @@ void AddInstanceOptions(CLI::App& app, Args& a) {
   AddLogLevelOption(app, a.log_level);
 }
 
-// What CLI11 validated as text becomes typed; the default member list.
+// The default member list: this instance and its peers.
 void Finish(Args& a) {
-  for (const std::string& spec : a.peer_specs) {
-    const std::size_t eq = spec.find('=');
-    uint32_t id = 0;
-    std::from_chars(spec.data(), spec.data() + eq, id);
-    a.peers.emplace_back(id, spec.substr(eq + 1));
-  }
   if (a.members.empty()) {
     a.members.push_back(a.id);
     for (const auto& [pid, ep] : a.peers) a.members.push_back(pid);

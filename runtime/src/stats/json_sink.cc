@@ -35,23 +35,6 @@ void JsonSink::Group(std::string_view name, const std::function<void(StatsSink&)
   fill(sink);
 }
 
-void WriteJsonTree(const nlohmann::json& tree, StatsSink& out) {
-  if (!tree.is_object()) return;
-  for (const auto& [name, v] : tree.items()) {
-    if (v.is_object()) {
-      out.Group(name, [&v](StatsSink& g) { WriteJsonTree(v, g); });
-    } else if (v.is_number_unsigned()) {
-      out.Counter(name, v.get<uint64_t>());
-    } else if (v.is_number()) {
-      out.Gauge(name, v.get<double>());
-    } else if (v.is_boolean()) {
-      out.Gauge(name, v.get<bool>() ? 1 : 0);
-    } else if (v.is_string()) {
-      out.Label(name, v.get<std::string>());
-    }
-  }
-}
-
 }  // namespace s6::stats
 
 namespace s6 {

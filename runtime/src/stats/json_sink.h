@@ -29,8 +29,4 @@ class JsonSink final : public StatsSink {
   nlohmann::json& out_;
 };
 
-/// Replays a JSON object into `out`: objects become groups, unsigned integers counters, other
-/// numbers gauges, strings labels (booleans: gauges 0/1; arrays and nulls are skipped).
-void WriteJsonTree(const nlohmann::json& tree, StatsSink& out);
-
 }  // namespace s6::stats

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The stats sink's JSON form: counters, gauges, labels and groups land where they were written,
-// with JSON types a reader can rely on; WriteJsonTree replays a tree into any sink.
+// with JSON types a reader can rely on.
 #include "stats/json_sink.h"
 
 #include <gtest/gtest.h>
@@ -44,17 +44,6 @@ TEST(JsonSinkTest, NonFiniteGaugesStayValidJson) {
   const nlohmann::json j = nlohmann::json::parse(text);  // throws on invalid JSON
   EXPECT_TRUE(j["nan"].is_null());
   EXPECT_DOUBLE_EQ(j["huge"].get<double>(), 1e300);
-}
-
-TEST(JsonSinkTest, WriteJsonTreeRoundTrips) {
-  const nlohmann::json tree = {{"a", 1u}, {"b", {{"c", 2.5}, {"d", "text"}}}, {"e", true}};
-  nlohmann::json out;
-  JsonSink sink(out);
-  WriteJsonTree(tree, sink);
-  EXPECT_EQ(out["a"], 1u);
-  EXPECT_DOUBLE_EQ(out["b"]["c"].get<double>(), 2.5);
-  EXPECT_EQ(out["b"]["d"], "text");
-  EXPECT_EQ(out["e"], 1);
 }
 
 }  // namespace
