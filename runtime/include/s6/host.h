@@ -53,8 +53,10 @@
 // Exit status of both: 0 after a clean stop, 1 on a runtime error, 2 on bad arguments or input.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -85,5 +87,35 @@ int InstanceMain(int argc, char** argv, const NfDefinition& nf);
 
 /// Runs the NF over a capture file (pcap in, pcap out). Returns the exit status.
 int OfflineMain(int argc, char** argv, const NfDefinition& nf);
+
+/// What one pass of an NF over a capture did.
+struct CaptureCounts {
+  uint64_t read = 0;       ///< packets in the capture
+  uint64_t forwarded = 0;  ///< Verdict::kForward
+  uint64_t dropped = 0;    ///< Verdict::kDrop
+  uint64_t consumed = 0;   ///< Verdict::kConsumed
+  uint64_t too_short = 0;  ///< shorter than their link-layer header: never reached the NF
+};
+
+/// How RunCapture reports to its caller; every callback is optional.
+struct CaptureOptions {
+  std::string pcap_in;
+  /// Once, with the capture's DLT_ link type, before the first packet (e.g. to open an output
+  /// of the same type). An error stops the run and is returned.
+  std::function<Status(int linktype)> on_open;
+  /// Each forwarded frame as it would be written (link-layer prefix included), with the
+  /// capture's timestamp (ns) and original length.
+  std::function<void(std::span<const uint8_t> frame, uint64_t ts_ns, uint32_t wire_len)>
+      on_forward;
+  /// After the last packet, while the instance still runs (e.g. to report the NF's state).
+  std::function<void(NetworkFunction& nf)> at_end;
+};
+
+/// The engine of OfflineMain for NFs with a command line of their own (e.g. flags compatible
+/// with the tool they replace): one instance, no peers, a clock that follows the capture's
+/// timestamps, every packet processed to completion in capture order. InvalidArgument for a
+/// capture libpcap cannot read (to its end) or an unsupported link type, naming the file;
+/// Internal if the NF cannot start or a packet never finishes.
+StatusOr<CaptureCounts> RunCapture(const NfDefinition& nf, const CaptureOptions& options);
 
 }  // namespace s6::host

@@ -49,6 +49,10 @@ struct Packet {
   bool ethernet = true;
   /// Receive time on the instance clock (ns).
   uint64_t rx_ns = 0;
+  /// When the packet was originally captured (ns since the epoch), if known: the capture's
+  /// timestamp in an offline run, the original timestamp s6-trafgen carries with a replayed
+  /// packet; 0 when unknown (synthetic traffic).
+  uint64_t capture_ns = 0;
   /// Port the packet arrived on.
   uint16_t port = 0;
   /// The runtime's handle on the buffer (its pool or device); not for NF use.

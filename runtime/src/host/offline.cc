@@ -43,14 +43,6 @@ struct DumperCloser {
   void operator()(pcap_dumper_t* d) const { pcap_dump_close(d); }
 };
 
-struct Counts {
-  uint64_t read = 0;
-  uint64_t written = 0;
-  uint64_t dropped = 0;
-  uint64_t consumed = 0;
-  uint64_t too_short = 0;
-};
-
 // Runs one packet through the NF to completion; false when it could not (no micro-thread, or
 // it never finished: an NF waiting on something an offline run never delivers).
 bool ProcessOne(Instance& inst, NetworkFunction& nf, Packet& pkt, Verdict& verdict) {
@@ -86,25 +78,68 @@ int OfflineMain(int argc, char** argv, const NfDefinition& nf) {
   }
   const std::shared_ptr<spdlog::logger> log = log::Get("host");
 
-  char err[PCAP_ERRBUF_SIZE] = {};
-  std::unique_ptr<pcap_t, PcapCloser> in(pcap_open_offline(a.pcap_in.c_str(), err));
-  if (!in) {
-    std::fprintf(stderr, "%s: cannot read '%s': %s\n", program.c_str(), a.pcap_in.c_str(), err);
-    return 2;
+  std::unique_ptr<pcap_t, PcapCloser> dead;
+  std::unique_ptr<pcap_dumper_t, DumperCloser> out;
+  CaptureOptions run;
+  run.pcap_in = a.pcap_in;
+  run.on_open = [&](int linktype) -> Status {
+    dead.reset(pcap_open_dead(linktype, 65535));
+    out.reset(pcap_dump_open(dead.get(), a.pcap_out.c_str()));
+    if (!out) {
+      return InvalidArgumentError("cannot write '" + a.pcap_out + "': " + pcap_geterr(dead.get()));
+    }
+    return OkStatus();
+  };
+  run.on_forward = [&](std::span<const uint8_t> frame, uint64_t ts_ns, uint32_t wire_len) {
+    pcap_pkthdr h{};
+    h.ts.tv_sec = static_cast<time_t>(ts_ns / 1'000'000'000ull);
+    h.ts.tv_usec = static_cast<suseconds_t>(ts_ns % 1'000'000'000ull / 1000);
+    h.caplen = static_cast<uint32_t>(frame.size());
+    h.len = wire_len;
+    pcap_dump(reinterpret_cast<u_char*>(out.get()), &h, frame.data());
+  };
+  std::string nf_stats;
+  run.at_end = [&](NetworkFunction& fn) {
+    nf_stats = StatsToJson([&fn](StatsSink& g) { fn.WriteStats(g); });
+  };
+  const StatusOr<CaptureCounts> n = RunCapture(nf, run);
+  if (!n.ok()) {
+    const bool usage = n.status().code() == StatusCode::kInvalidArgument;
+    if (usage) {
+      std::fprintf(stderr, "%s: %s\n", program.c_str(), n.status().message().c_str());
+    } else {
+      log->error("{}", n.status().message());
+    }
+    return usage ? 2 : 1;
   }
+  nlohmann::json stats = {{"packets_read", n->read},
+                          {"packets_written", n->forwarded},
+                          {"packets_dropped", n->dropped},
+                          {"packets_consumed", n->consumed},
+                          {"too_short", n->too_short},
+                          {nf.name, nlohmann::json::parse(nf_stats)}};
+  const std::string text = stats.dump();
+  std::printf("%s\n", text.c_str());
+  if (!a.stats_json.empty()) {
+    std::ofstream f(a.stats_json);
+    f << text << "\n";
+    if (!f) {
+      log->error("cannot write '{}'", a.stats_json);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+StatusOr<CaptureCounts> RunCapture(const NfDefinition& nf, const CaptureOptions& options) {
+  char err[PCAP_ERRBUF_SIZE] = {};
+  std::unique_ptr<pcap_t, PcapCloser> in(pcap_open_offline(options.pcap_in.c_str(), err));
+  if (!in) return InvalidArgumentError("cannot read '" + options.pcap_in + "': " + err);
   const StatusOr<net::LinkLayer> link = net::LinkLayerFor(pcap_datalink(in.get()));
   if (!link.ok()) {
-    std::fprintf(stderr, "%s: '%s': %s\n", program.c_str(), a.pcap_in.c_str(),
-                 link.status().message().c_str());
-    return 2;
+    return InvalidArgumentError("'" + options.pcap_in + "': " + link.status().message());
   }
-  std::unique_ptr<pcap_t, PcapCloser> dead(pcap_open_dead(link->linktype, 65535));
-  std::unique_ptr<pcap_dumper_t, DumperCloser> out(pcap_dump_open(dead.get(), a.pcap_out.c_str()));
-  if (!out) {
-    std::fprintf(stderr, "%s: cannot write '%s': %s\n", program.c_str(), a.pcap_out.c_str(),
-                 pcap_geterr(dead.get()));
-    return 2;
-  }
+  if (options.on_open) S6_RETURN_IF_ERROR(options.on_open(link->linktype));
 
   ManualClock clock(0);
   Instance::Options io;
@@ -113,17 +148,11 @@ int OfflineMain(int argc, char** argv, const NfDefinition& nf) {
   io.clock = &clock;
   Instance inst(io);
   StatusOr<std::unique_ptr<NetworkFunction>> created = nf.create(inst.space());
-  if (!created.ok()) {
-    std::fprintf(stderr, "%s: %s\n", program.c_str(), created.status().message().c_str());
-    return 2;
-  }
+  if (!created.ok()) return InvalidArgumentError(created.status().message());
   NetworkFunction& fn = **created;
-  if (const Status st = inst.Start(); !st.ok()) {
-    log->error("start: {}", st.ToString());
-    return 1;
-  }
+  if (const Status st = inst.Start(); !st.ok()) return InternalError("start: " + st.ToString());
 
-  Counts n;
+  CaptureCounts n;
   std::vector<uint8_t> buf;
   pcap_pkthdr* hdr = nullptr;
   const u_char* data = nullptr;
@@ -144,20 +173,19 @@ int OfflineMain(int argc, char** argv, const NfDefinition& nf) {
     pkt.capacity = pkt.len;
     pkt.ethernet = link->ethernet;
     pkt.rx_ns = ts;
+    pkt.capture_ns = ts;
     Verdict verdict = Verdict::kDrop;
     if (!ProcessOne(inst, fn, pkt, verdict)) {
-      log->error("packet {} did not finish (no micro-thread, or it waits forever)", n.read);
-      return 1;
+      return InternalError("packet " + std::to_string(n.read) +
+                           " did not finish (no micro-thread, or it waits forever)");
     }
     switch (verdict) {
       case Verdict::kForward: {
-        pcap_pkthdr h = *hdr;
-        if (link->skip + pkt.len != h.caplen) {  // the NF resized the packet
-          h.len = h.len - h.caplen + link->skip + pkt.len;
-          h.caplen = link->skip + pkt.len;
+        ++n.forwarded;
+        if (options.on_forward) {
+          const uint32_t caplen = link->skip + pkt.len;  // the NF may have resized the packet
+          options.on_forward({buf.data(), caplen}, ts, hdr->len - hdr->caplen + caplen);
         }
-        pcap_dump(reinterpret_cast<u_char*>(out.get()), &h, buf.data());
-        ++n.written;
         break;
       }
       case Verdict::kDrop:
@@ -169,28 +197,10 @@ int OfflineMain(int argc, char** argv, const NfDefinition& nf) {
     }
   }
   if (rc == -1) {
-    std::fprintf(stderr, "%s: reading '%s': %s\n", program.c_str(), a.pcap_in.c_str(),
-                 pcap_geterr(in.get()));
-    return 2;
+    return InvalidArgumentError("reading '" + options.pcap_in + "': " + pcap_geterr(in.get()));
   }
-  nlohmann::json stats = {{"packets_read", n.read},
-                          {"packets_written", n.written},
-                          {"packets_dropped", n.dropped},
-                          {"packets_consumed", n.consumed},
-                          {"too_short", n.too_short}};
-  stats::JsonSink sink(stats);
-  sink.Group(nf.name, [&fn](StatsSink& g) { fn.WriteStats(g); });
-  const std::string text = stats.dump();
-  std::printf("%s\n", text.c_str());
-  if (!a.stats_json.empty()) {
-    std::ofstream f(a.stats_json);
-    f << text << "\n";
-    if (!f) {
-      log->error("cannot write '{}'", a.stats_json);
-      return 1;
-    }
-  }
-  return 0;
+  if (options.at_end) options.at_end(fn);
+  return n;
 }
 
 }  // namespace s6::host

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+// s6-prads: PRADS over a capture, with PRADS's own command line.
+//
+//   s6-prads -r FILE.pcap [-l LOG] [-c CONF] [-a NETS] [-XFRMSAKUTtI...] [-v] [-q]
+//            [--stats-json FILE] [--sig-dir DIR] [--any-link] [--log-level L]
+//
+// Reads pcap or pcapng; appends asset records to LOG in PRADS's format (the header only for a
+// new file); prints PRADS's statistics as JSON ("prads": {...}) on stdout. Every packet goes
+// through the object space of one instance whose clock follows the capture. A capture whose
+// link type is not Ethernet is refused (PRADS reads every frame as Ethernet and finds nothing
+// in it) unless --any-link decodes it. Options PRADS has but an offline run cannot use
+// (-i, -D, -f, -B, -P/-H DHCP, -b filters, -Z/-O/-x/-L connection output) are refused with a
+// message. Exit status: 0 ok, 1 runtime error, 2 usage or bad input.
+#include <pcap/pcap.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <s6/host.h>
+#include <s6/log.h>
+#include <s6/stats.h>
+
+#include "prads.h"
+
+namespace {
+
+constexpr const char* kProgram = "s6-prads";
+
+struct Args {
+  prads::PradsOptions nf;
+  std::string pcap;
+  std::string stats_json;
+  std::string log_level;
+  int verbose = 0;
+  bool quiet = false;
+  bool keep_privileges = false;
+};
+
+// Link type of `path` (libpcap reads pcap and pcapng), or the error text.
+s6::StatusOr<int> LinkTypeOf(const std::string& path) {
+  char err[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* p = pcap_open_offline(path.c_str(), err);
+  if (p == nullptr) return s6::InvalidArgumentError("cannot read '" + path + "': " + err);
+  const int lt = pcap_datalink(p);
+  pcap_close(p);
+  return lt;
+}
+
+void AddPradsFlags(CLI::App& app, Args& a) {
+  app.add_option("-r", a.pcap, "read this capture (pcap or pcapng)")->required();
+  app.add_option("-l", a.nf.asset_log, "append asset records to this file")
+      ->capture_default_str();
+  app.add_option("-c", a.nf.config_path, "prads.conf")->capture_default_str();
+  app.add_option("-a", a.nf.home_nets, "home nets, e.g. 192.168.0.0/25,10.0.0.0/255.0.0.0");
+  app.add_flag("-v", a.verbose, "verbose: list every signature file's load report");
+  app.add_flag("-q", a.quiet, "quiet: no statistics on stdout");
+  app.add_flag("-d", a.keep_privileges, "accepted (an offline run drops no privileges)");
+  // PRADS's flag pickers, applied in command-line order after the config file.
+  const char* picks[][2] = {{"X", "clear all detectors"}, {"F", "FIN"},   {"R", "RST"},
+                            {"M", "MAC and ARP"},        {"S", "SYN"},   {"A", "stray ACK"},
+                            {"K", "SYN+ACK"},            {"U", "UDP services"},
+                            {"T", "TCP servers"},        {"t", "TCP clients"},
+                            {"I", "ICMP (no effect, as in PRADS)"}};
+  for (const auto& [letter, what] : picks) {
+    const char ch = letter[0];
+    app.add_flag_callback(std::string("-") + letter, [&a, ch] { a.nf.flag_picks += ch; },
+                          std::string("flag picker: ") + what)
+        ->trigger_on_parse()
+        ->group("PRADS flag pickers");
+  }
+  for (const char* refused : {"-i", "-b", "-u", "-g", "-p", "-f", "-C", "-s", "-L"}) {
+    app.add_option_function<std::string>(
+           refused,
+           [refused](const std::string&) {
+             throw CLI::ValidationError(std::string(refused),
+                                        "is a live-capture or daemon option; s6-prads reads "
+                                        "captures (run s6-prads-instance under s6ctl instead)");
+           },
+           "not for offline runs")
+        ->group("");
+  }
+  for (const char* refused : {"-D", "-B", "-P", "-H", "-Z", "-O", "-x"}) {
+    app.add_flag_callback(
+           refused,
+           [refused] {
+             throw CLI::ValidationError(std::string(refused),
+                                        "is not supported by s6-prads (daemon mode, DHCP "
+                                        "fingerprints and connection logs are not ported)");
+           },
+           "not supported")
+        ->group("");
+  }
+  app.add_option("--stats-json", a.stats_json, "also write the statistics (JSON) here");
+  app.add_option("--sig-dir", a.nf.sig_dir, "signature directory (default: the config's)");
+  app.add_flag("--any-link", a.nf.any_link,
+               "decode raw-IP, SLL and loopback captures (PRADS reads only Ethernet)");
+  app.add_option("--log-level", a.log_level, s6::log::kLevelHelp);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  a.nf.asset_log = "/var/log/prads-asset.log";
+  a.nf.config_path = "/etc/prads/prads.conf";
+  CLI::App app("s6-prads: passive asset detection over a capture, PRADS 0.3.3 compatible",
+               kProgram);
+  AddPradsFlags(app, a);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "%s: %s (see --help)\n", kProgram, e.what());
+    return 2;
+  }
+  if (const s6::Status st = s6::log::ConfigureFromEnv(a.log_level); !st.ok()) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, st.message().c_str());
+    return 2;
+  }
+  const s6::StatusOr<int> linktype = LinkTypeOf(a.pcap);
+  if (!linktype.ok()) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, linktype.status().message().c_str());
+    return 2;
+  }
+  if (*linktype != DLT_EN10MB && !a.nf.any_link) {
+    const char* name = pcap_datalink_val_to_name(*linktype);
+    std::fprintf(stderr,
+                 "%s: '%s': link type %d (%s) is not Ethernet; PRADS reads every frame as "
+                 "Ethernet and finds no assets in it. Use --any-link to decode it.\n",
+                 kProgram, a.pcap.c_str(), *linktype, name != nullptr ? name : "unknown");
+    return 2;
+  }
+
+  nlohmann::json prads_stats;
+  s6::host::CaptureOptions run;
+  run.pcap_in = a.pcap;
+  run.at_end = [&](s6::NetworkFunction& nf) {
+    prads_stats = nlohmann::json::parse(s6::StatsToJson([&nf](s6::StatsSink& s) { nf.WriteStats(s); }));
+  };
+  const s6::StatusOr<s6::host::CaptureCounts> n =
+      s6::host::RunCapture(prads::PradsDefinition(a.nf), run);
+  if (!n.ok()) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, n.status().message().c_str());
+    return n.status().code() == s6::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  const nlohmann::json out = {{"capture", a.pcap},
+                              {"packets_read", n->read},
+                              {"too_short", n->too_short},
+                              {"prads", prads_stats}};
+  if (!a.quiet) std::printf("%s\n", out.dump(a.verbose > 0 ? 2 : -1).c_str());
+  if (!a.stats_json.empty()) {
+    std::ofstream f(a.stats_json);
+    f << out.dump() << "\n";
+    if (!f) {
+      std::fprintf(stderr, "%s: cannot write '%s'\n", kProgram, a.stats_json.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
