@@ -85,8 +85,8 @@ uint8_t DebianPradsFrameAddrLow(std::size_t pcap_arg_len, std::size_t log_arg_le
   // Rows: strlen(-r) class, columns: strlen(-l) class; class 0 is <= 23 characters (strdup's
   // 32-byte chunk), then one class per 16 characters. Measured, see the declaration.
   static constexpr uint8_t kTable[8][8] = {
-      {208, 80, 80, 96, 112, 144, 144, 160},  {80, 80, 112, 96, 128, 160, 160, 160},
-      {80, 112, 112, 128, 160, 160, 192, 192}, {96, 96, 128, 128, 144, 176, 176, 16},
+      {208, 80, 80, 96, 112, 144, 144, 160},    {80, 80, 112, 96, 128, 160, 160, 160},
+      {80, 112, 112, 128, 160, 160, 192, 192},  {96, 96, 128, 128, 144, 176, 176, 16},
       {112, 128, 144, 144, 192, 192, 208, 208}, {144, 160, 192, 176, 224, 224, 240, 240},
       {144, 160, 192, 176, 224, 224, 240, 240}, {160, 160, 192, 16, 208, 240, 240, 16},
   };

@@ -93,6 +93,8 @@ Prads::Prads(s6::Space& space, Setup setup)
       db_(std::move(setup.db)),
       log_(std::move(setup.log)),
       any_link_(setup.any_link),
+      icmp_frame_addr_low_(setup.icmp_frame_addr_low),
+      expire_(setup.expire),
       conns_(space, "prads.connections"),
       assets_(space, "prads.assets"),
       stats_(space, "prads.stats") {
@@ -100,7 +102,7 @@ Prads::Prads(s6::Space& space, Setup setup)
 }
 
 s6::Status Prads::Init(s6::Context& ctx) {
-  ctx.AddTimer(kAssetScanPeriod, [this] { ExpireAssets(); });
+  if (expire_) ctx.AddTimer(kAssetScanPeriod, [this] { ExpireAssets(); });
   ctx.AddTimer(kStatsFlushPeriod, [this] { FlushStats(); });
   return s6::OkStatus();
 }
@@ -177,7 +179,7 @@ void Prads::TrackConnection(Pkt& p) {
     p.role = static_cast<Role>(
         p.conn->Update(v.src.bytes, v.sport, v.tcp_flags, IpPayloadBytes(v), v.ts_sec));
   }
-  p.conn.set_idle_timeout(IdleTimeout(*p.conn));
+  if (expire_) p.conn.set_idle_timeout(IdleTimeout(*p.conn));
 }
 
 void Prads::Tcp(Pkt& p) {
@@ -254,7 +256,7 @@ void Prads::Icmp(Pkt& p) {
   p.conn->set_check(kIcmpChecked);
   // PRADS adds a second asset for an ICMPv6 sender, hiding what it knew about the host.
   if (v.af == 6) p.asset->Reset(p.host, v.vlan, v.ts_sec);
-  if (std::optional<OsHit> hit = FingerprintIcmp(v)) LogOs(p, *hit);
+  if (std::optional<OsHit> hit = FingerprintIcmp(v, icmp_frame_addr_low_)) LogOs(p, *hit);
 }
 
 void Prads::Arp(const PacketView& v) {
@@ -356,9 +358,14 @@ void Prads::FlushStats() {
   cluster_ = g->Read();
 }
 
-void Prads::WriteStats(s6::StatsSink& out) const {
+std::vector<uint64_t> Prads::counters() const {
   std::vector<uint64_t> now = local_;
   CopyPacketCounters(packets_, now);
+  return now;
+}
+
+void Prads::WriteStats(s6::StatsSink& out) const {
+  const std::vector<uint64_t> now = counters();
   for (uint32_t i = 0; i < kStatCount; ++i) out.Counter(kStatNames[i], now[i]);
   out.Counter("assets_expired", assets_expired_);
   if (!cluster_.empty()) {

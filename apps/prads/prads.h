@@ -21,7 +21,8 @@
 //
 // Expiry follows PRADS's timeouts on the instance clock (which follows the capture offline):
 // connections after 300 s idle (TCP, other), 60 s (UDP, ICMP) or 5 s once both sides sent a FIN
-// or one sent an RST; records and assets not seen for 86400 s, checked every 60 s.
+// or one sent an RST; records and assets not seen for 86400 s, checked every 60 s. s6-prads -r
+// leaves it off by default, as `prads -r` effectively does (Setup::expire).
 #pragma once
 
 #include <cstdint>
@@ -38,6 +39,7 @@
 
 #include "config.h"
 #include "detection.h"
+#include "ipfp.h"
 #include "mac.h"
 #include "os_tcp.h"
 #include "packet.h"
@@ -98,6 +100,13 @@ class Prads final : public s6::NetworkFunction {
     /// Decode raw-IP, Linux SLL and loopback captures (PRADS reads every frame as Ethernet,
     /// so by default those frames count as "other link" and nothing is detected in them).
     bool any_link = false;
+    /// The first field of an ICMP fingerprint is, in PRADS, the low byte of a buffer address
+    /// (ipfp.h); this is the value it would have.
+    uint8_t icmp_frame_addr_low = kPradsFrameAddrLow;
+    /// Expire connections and assets (PRADS's timeouts, on the instance clock). PRADS checks
+    /// them against the wall clock once a minute, so `prads -r` over a capture read in less
+    /// than a minute never expires anything; s6-prads -r does the same unless --expire.
+    bool expire = true;
   };
   /// Registers the maps in `space`.
   Prads(s6::Space& space, Setup setup);
@@ -106,8 +115,8 @@ class Prads final : public s6::NetworkFunction {
   s6::Verdict Process(s6::Packet& packet, s6::Context& ctx) override;
   void WriteStats(s6::StatsSink& out) const override;
 
-  /// This instance's counters (indexed by StatIndex).
-  const std::vector<uint64_t>& counters() const { return local_; }
+  /// This instance's counters (indexed by StatIndex), current.
+  std::vector<uint64_t> counters() const;
   s6::MwMap<HostKey, Asset>& assets() { return assets_; }
   s6::SwMap<ConnKey, Connection>& connections() { return conns_; }
 
@@ -131,6 +140,8 @@ class Prads final : public s6::NetworkFunction {
   std::shared_ptr<const Databases> db_;
   std::unique_ptr<AssetLog> log_;
   bool any_link_;
+  uint8_t icmp_frame_addr_low_;
+  bool expire_;
   s6::SwMap<ConnKey, Connection> conns_;
   s6::MwMap<HostKey, Asset> assets_;
   s6::MwMap<StatsKey, GlobalStats> stats_;
@@ -149,6 +160,8 @@ struct PradsOptions {
   std::string sig_dir;      ///< overrides the signature directory ("": the config's)
   std::string home_nets;    ///< overrides the config's home_nets ("": keep)
   bool any_link = false;    ///< see Prads::Setup::any_link
+  uint8_t icmp_frame_addr_low = kPradsFrameAddrLow;  ///< see Prads::Setup
+  bool expire = true;                                  ///< see Prads::Setup
   /// PRADS's flag pickers (-X, -F, -R, -M, -S, -A, -K, -U, -T, -I, -t), applied in order after
   /// the config file, as PRADS applies them.
   std::string flag_picks;

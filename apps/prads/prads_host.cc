@@ -129,6 +129,8 @@ s6::StatusOr<Prads::Setup> LoadSetup(const PradsOptions& o, uint32_t instance_id
     S6_ASSIGN_OR_RETURN(setup.log, AssetLog::Open(path));
   }
   setup.any_link = o.any_link;
+  setup.icmp_frame_addr_low = o.icmp_frame_addr_low;
+  setup.expire = o.expire;
   return setup;
 }
 

@@ -14,6 +14,8 @@
 #include <pcap/pcap.h>
 
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -38,6 +40,12 @@ struct Args {
   bool quiet = false;
   bool keep_privileges = false;
 };
+
+bool IsPcapng(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char magic[4] = {};
+  return f.read(magic, 4) && std::memcmp(magic, "\x0a\x0d\x0d\x0a", 4) == 0;
+}
 
 // Link type of `path` (libpcap reads pcap and pcapng), or the error text.
 s6::StatusOr<int> LinkTypeOf(const std::string& path) {
@@ -95,6 +103,8 @@ void AddPradsFlags(CLI::App& app, Args& a) {
   }
   app.add_option("--stats-json", a.stats_json, "also write the statistics (JSON) here");
   app.add_option("--sig-dir", a.nf.sig_dir, "signature directory (default: the config's)");
+  app.add_flag("--expire", a.nf.expire,
+               "expire connections and assets on the capture's clock (prads -r does not)");
   app.add_flag("--any-link", a.nf.any_link,
                "decode raw-IP, SLL and loopback captures (PRADS reads only Ethernet)");
   app.add_option("--log-level", a.log_level, s6::log::kLevelHelp);
@@ -104,6 +114,7 @@ void AddPradsFlags(CLI::App& app, Args& a) {
 
 int main(int argc, char** argv) {
   Args a;
+  a.nf.expire = false;  // as prads -r (see Prads::Setup::expire)
   a.nf.asset_log = "/var/log/prads-asset.log";
   a.nf.config_path = "/etc/prads/prads.conf";
   CLI::App app("s6-prads: passive asset detection over a capture, PRADS 0.3.3 compatible",
@@ -133,6 +144,14 @@ int main(int argc, char** argv) {
                  kProgram, a.pcap.c_str(), *linktype, name != nullptr ? name : "unknown");
     return 2;
   }
+
+  if (app.count("-c") == 0 && !std::filesystem::exists(a.nf.config_path)) {
+    a.nf.config_path.clear();  // no prads.conf installed: PRADS's defaults, as prads does
+  }
+  // Reproduce the ICMP fingerprint's first field as Debian's prads prints it for these
+  // arguments (see ipfp.h: it is a buffer address in prads).
+  a.nf.icmp_frame_addr_low = prads::DebianPradsFrameAddrLow(
+      a.pcap.size(), a.nf.asset_log.size(), IsPcapng(a.pcap));
 
   nlohmann::json prads_stats;
   s6::host::CaptureOptions run;

@@ -169,6 +169,15 @@ std::string FormatIpv4(uint32_t ip);
 /// Parses a dotted quad into host order; false on anything else.
 bool ParseIpv4Address(std::string_view s, uint32_t& out) noexcept;
 
+/// s6-trafgen's replay carries each packet's original capture time at the very end of the
+/// frame, after the IPv4 datagram and its probe: "S6CT" and the time in ns (big endian). The
+/// instance reads it into Packet::capture_ns, so an NF sees when the packet was captured.
+inline constexpr uint32_t kCaptureTimeBytes = 12;
+/// Writes the capture-time block (kCaptureTimeBytes) at `at`.
+void WriteCaptureTime(uint8_t* at, uint64_t capture_ns) noexcept;
+/// The capture time a replayed frame carries at its end, or 0 when it carries none.
+uint64_t ReadCaptureTime(std::span<const uint8_t> frame) noexcept;
+
 }  // namespace s6::net
 
 namespace s6 {

@@ -58,6 +58,10 @@ std::vector<std::string> TrafgenArgs(const std::string& binary, const RunOptions
   if (!o.pcap.empty()) {
     args.push_back("--pcap");
     args.push_back(o.pcap);
+    if (o.pcap_loops != 0) {
+      args.push_back("--loops");
+      args.push_back(std::to_string(o.pcap_loops));
+    }
   }
   if (!o.arrival.empty()) {
     args.push_back("--arrival");

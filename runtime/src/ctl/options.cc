@@ -52,6 +52,15 @@ void AddRunOptions(CLI::App& run, Bindings& b) {
       ->capture_default_str();
   run.add_option("--pcap", r.pcap,
                  "replay this capture instead of synthetic flows (default: none)");
+  run.add_option("--pcap-loops", r.pcap_loops,
+                 "passes over the --pcap capture, then stop sending (default: until --duration)");
+  CLI::Option* merge = run.add_option(
+      "--merge-log", r.merge_log,
+      "after the run, merge the logs the instances wrote (a path with {id}) into --merged-log");
+  CLI::Option* merged =
+      run.add_option("--merged-log", r.merged_log, "where --merge-log's merge goes");
+  merge->needs(merged);
+  merged->needs(merge);
   run.add_option("--arrival", r.arrival,
                  "inter-arrival times: fixed|uniform|exp|pareto (default: s6-trafgen's)")
       ->check(CLI::IsMember({"fixed", "uniform", "exp", "pareto"}));

@@ -39,6 +39,11 @@ struct RunOptions {
   double flow_size = 50;
   double missteer = 0;
   std::string pcap;
+  uint64_t pcap_loops = 0;  ///< replay passes (0: until the duration ends)
+  /// After the run: the per-instance logs (this pattern, "{id}" for the instance id) merged
+  /// into merged_log, their common first line (a header) once. Both empty: no merge.
+  std::string merge_log;
+  std::string merged_log;
   std::string arrival;  ///< empty: trafgen's default
   std::vector<double> scale_out_at;
   std::vector<double> scale_in_at;

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "control/scale_driver.h"
+#include "ctl/merge_logs.h"
 #include "ctl/stats.h"
 #include "ctl/summary.h"
 
@@ -168,6 +169,15 @@ void ClusterRun::Finish(int trafgen_status, bool interrupted) {
     } else if (!ExitedCleanly(st)) {
       errors_.push_back("instance " + std::to_string(id) + " exited with " +
                         DescribeWaitStatus(st));
+    }
+  }
+
+  if (!o_.merge_log.empty()) {
+    const StatusOr<uint64_t> merged = MergeLogs(o_.merge_log, launcher_.started(), o_.merged_log);
+    if (merged.ok()) {
+      log_->info("merged {} log lines into {}", *merged, o_.merged_log);
+    } else {
+      errors_.push_back("--merge-log: " + std::string(merged.status().message()));
     }
   }
 

@@ -9,6 +9,7 @@
 // Ethernet or IPv4 header on (s6::net::LinkLayerFor decides which).
 #include <pcap/pcap.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -159,8 +160,9 @@ StatusOr<CaptureCounts> RunCapture(const NfDefinition& nf, const CaptureOptions&
   int rc = 0;
   while ((rc = pcap_next_ex(in.get(), &hdr, &data)) == 1) {
     ++n.read;
-    const uint64_t ts =
-        uint64_t(hdr->ts.tv_sec) * 1'000'000'000ull + uint64_t(hdr->ts.tv_usec) * 1000ull;
+    // A corrupt microsecond field (>= 10^6) must not move the packet into a later second.
+    const uint64_t usec = std::min<uint64_t>(uint64_t(hdr->ts.tv_usec), 999'999);
+    const uint64_t ts = uint64_t(hdr->ts.tv_sec) * 1'000'000'000ull + usec * 1000ull;
     if (ts > clock.NowNs()) clock.Advance(std::chrono::nanoseconds(ts - clock.NowNs()));
     if (hdr->caplen < link->skip) {
       ++n.too_short;

@@ -7,6 +7,7 @@
 
 #include <s6/check.h>
 #include <s6/log.h>
+#include <s6/net.h>
 
 namespace s6 {
 
@@ -203,6 +204,7 @@ std::size_t Instance::TakePackets() {
   for (std::size_t i = 0; i < got; ++i) {
     Packet* pkt = rx_batch_[i];
     pkt->rx_ns = now;
+    pkt->capture_ns = net::ReadCaptureTime({pkt->data, pkt->len});
     // Cannot fail: `room` micro-threads are free.
     S6_CHECK(scheduler_->TrySpawn([this, pkt] { ProcessPacket(pkt); }));
   }

@@ -186,4 +186,22 @@ bool ParseIpv4Address(std::string_view s, uint32_t& out) noexcept {
   return true;
 }
 
+namespace {
+constexpr uint32_t kCaptureTimeMagic = 0x53364354;  // "S6CT"
+}  // namespace
+
+void WriteCaptureTime(uint8_t* at, uint64_t capture_ns) noexcept {
+  Store32(at, kCaptureTimeMagic);
+  Store32(at + 4, static_cast<uint32_t>(capture_ns >> 32));
+  Store32(at + 8, static_cast<uint32_t>(capture_ns));
+}
+
+uint64_t ReadCaptureTime(std::span<const uint8_t> frame) noexcept {
+  // Only the tail is read: a frame without the block costs one comparison.
+  if (frame.size() < kCaptureTimeBytes + 34) return 0;
+  const uint8_t* at = frame.data() + frame.size() - kCaptureTimeBytes;
+  if (Load32(at) != kCaptureTimeMagic) return 0;
+  return (uint64_t{Load32(at + 4)} << 32) | Load32(at + 8);
+}
+
 }  // namespace s6::net

@@ -145,6 +145,8 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
           },
           "> 1"));
   app.add_option("--pcap", c.pcap_path, "replay this capture instead of synthetic flows");
+  app.add_option("--loops", c.pcap_loops,
+                 "replay: passes over the capture, then stop sending (default: until --duration)");
   app.add_option("--tcp-fraction", c.flows.tcp_fraction, "fraction of new flows that are TCP")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--missteer", c.missteer, "fraction of packets sent to another instance")

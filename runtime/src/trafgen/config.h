@@ -44,6 +44,8 @@ struct Config {
   double arrival_shape = 1.5;
   /// Replay this capture instead of synthetic flows (empty: synthetic).
   std::string pcap_path;
+  /// Replay: passes over the capture before sending stops (0: loop until the duration ends).
+  uint64_t pcap_loops = 0;
   std::size_t backlog_frames = 8192;
   std::string control_endpoint;
   int interval_ms = 100;

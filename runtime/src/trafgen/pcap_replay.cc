@@ -69,6 +69,7 @@ StatusOr<PcapReplay> PcapReplay::Load(const std::string& path) {
       continue;
     }
     pkt.frame.resize(ip.l3 + ip.l3_len);  // padding or an old trailer goes
+    pkt.capture_ns = uint64_t(h->ts.tv_sec) * 1'000'000'000ull + uint64_t(h->ts.tv_usec) * 1000ull;
     pkt.tuple = net::TupleOf(ip);
     pkt.tcp_flags = ip.tcp_flags;
     const auto [it, fresh] = flow_of.emplace(pkt.tuple, r.flows_);
@@ -108,10 +109,10 @@ uint32_t PcapReplay::Build(const GenPacket& p, uint64_t tx_ns, uint8_t* out, boo
   const std::vector<uint8_t>& frame = packets_[p.index].frame;
   std::memcpy(out, frame.data(), frame.size());
   const auto len = static_cast<uint32_t>(frame.size());
-  probed = len + kProbeBytes <= kMaxFrame;
-  if (!probed) return len;
+  probed = true;  // Load keeps datagrams of at most kMaxFrame: the trailer always fits
   WriteProbe(Probe{p.flow, p.seq, tx_ns}, out + len);
-  return len + kProbeBytes;
+  net::WriteCaptureTime(out + len + kProbeBytes, packets_[p.index].capture_ns);
+  return len + kProbeBytes + net::kCaptureTimeBytes;
 }
 
 uint64_t PcapReplay::flows_started() const {

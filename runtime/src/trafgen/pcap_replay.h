@@ -15,9 +15,9 @@
 // file, and its position within that flow gives its sequence; loop L of the file gives flow f
 // the run-unique id L * flows + f, so every loop is a fresh set of flows (a flow repeated by
 // the next loop is new to the tracker's reordering and state checks). Build copies the frame
-// and appends the probe as a trailer after the datagram, leaving headers and payload as they
-// were; a frame that would then exceed 1514 bytes goes out as captured, without a probe
-// (the caller counts it as unprobed).
+// and appends a trailer after the datagram — the probe, then the packet's capture time
+// (s6::net::WriteCaptureTime), which the instance hands to the NF as Packet::capture_ns —
+// leaving headers and payload as they were. A frame is at most 1514 bytes before its trailer.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +36,9 @@ class PcapReplay {
 
   /// The next packet in file order, wrapping around (a new loop) at the end. Needs !empty().
   GenPacket Next();
-  /// Writes `p`'s frame into `out` (at least kMaxFrame bytes) with send time `tx_ns` in a
-  /// trailer probe; returns the frame length. `probed` tells whether the probe fitted.
+  /// Writes `p`'s frame into `out` (at least kMaxReplayFrame bytes) with a trailer: the probe
+  /// (send time `tx_ns`) and the packet's capture time; returns the frame length.
+  /// `probed` is always true (kept for the synthetic generator's interface).
   uint32_t Build(const GenPacket& p, uint64_t tx_ns, uint8_t* out, bool& probed) const;
 
   bool empty() const { return packets_.empty(); }
@@ -58,6 +59,7 @@ class PcapReplay {
     uint32_t seq = 0;   // within the flow
     uint8_t tcp_flags = 0;
     bool last = false;  // the flow's final packet in the file
+    uint64_t capture_ns = 0;  // its timestamp in the capture, carried in the trailer
   };
   PcapReplay() = default;
 

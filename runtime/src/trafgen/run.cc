@@ -48,7 +48,7 @@ struct RunLoop::State {
         // Replayed servers answer many flows from one endpoint: not a state error there.
         tracker(/*check_shared_endpoints=*/!replay),
         log(log::Get("trafgen")) {
-    const uint32_t slot_bytes = replay ? kMaxFrame : config.flows.frame_bytes;
+    const uint32_t slot_bytes = replay ? kMaxReplayFrame : config.flows.frame_bytes;
     for (RunLink& d : devices) {
       link_of.emplace(d.id, links.size());
       links.push_back(
@@ -91,10 +91,15 @@ struct RunLoop::State {
     }
   }
 
+  // A replay limited to --loops passes has sent them all.
+  bool ReplayDone() const {
+    return replay && config.pcap_loops != 0 && replay->loops() >= config.pcap_loops;
+  }
+
   // Generates what is due into the backlog of the link each packet is steered to.
   bool Generate(Pacer& pacer, uint64_t now_ns) {
     bool busy = false;
-    for (int k = 0; k < kGeneratePerIteration && pacer.Pop(now_ns); ++k) {
+    for (int k = 0; k < kGeneratePerIteration && !ReplayDone() && pacer.Pop(now_ns); ++k) {
       const GenPacket gp = replay ? replay->Next() : generator->Next();
       Link& link = LinkOf(steering.Pick(gp.tuple));
       FrameBacklog::Frame* f = link.backlog->PushBack();

@@ -67,6 +67,8 @@ inline constexpr uint32_t kProbeBytes = 4 + 4 + 4 + 8;
 inline constexpr uint32_t kMinFrame = 14 + 20 + 20 + kProbeBytes;
 /// Largest Ethernet frame (without FCS) a link carries.
 inline constexpr uint32_t kMaxFrame = 1514;
+/// A replayed frame of up to kMaxFrame bytes plus its trailer (probe and capture time).
+inline constexpr uint32_t kMaxReplayFrame = kMaxFrame + kProbeBytes + net::kCaptureTimeBytes;
 
 struct GenPacket {
   net::FiveTuple tuple;
