@@ -21,6 +21,9 @@ PACKAGES=(
   libdpdk-dev dpdk dpdk-dev
   # NAT reference and network tests (namespaces, Linux masquerade)
   iproute2 nftables ethtool
+  # PRADS: signature matching (PCRE2); the reference prads 0.3.3 and its signature files;
+  # Python with dpkt for the differential and benchmark scripts
+  libpcre2-dev prads python3 python3-dpkt
 )
 
 missing=()

@@ -162,6 +162,7 @@ struct PradsOptions {
   bool any_link = false;    ///< see Prads::Setup::any_link
   uint8_t icmp_frame_addr_low = kPradsFrameAddrLow;  ///< see Prads::Setup
   bool expire = true;                                  ///< see Prads::Setup
+  bool quiet = false;  ///< no per-file load counts on stderr (bad lines are still reported)
   /// PRADS's flag pickers (-X, -F, -R, -M, -S, -A, -K, -U, -T, -I, -t), applied in order after
   /// the config file, as PRADS applies them.
   std::string flag_picks;

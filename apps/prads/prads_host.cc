@@ -117,8 +117,10 @@ s6::StatusOr<Prads::Setup> LoadSetup(const PradsOptions& o, uint32_t instance_id
   if (!o.sig_dir.empty()) setup.config.sig_dir = o.sig_dir;
   S6_ASSIGN_OR_RETURN(setup.db, Databases::Load(setup.config));
   for (const LoadReport& r : setup.db->reports) {
-    std::fprintf(stderr, "%.*s: %s: loaded %zu, skipped %zu\n", int(program.size()),
-                 program.data(), r.file.c_str(), r.loaded, r.skipped);
+    if (!o.quiet || r.skipped != 0) {
+      std::fprintf(stderr, "%.*s: %s: loaded %zu, skipped %zu\n", int(program.size()),
+                   program.data(), r.file.c_str(), r.loaded, r.skipped);
+    }
     for (const std::string& e : r.errors) std::fprintf(stderr, "  %s\n", e.c_str());
   }
   if (!o.asset_log.empty()) {

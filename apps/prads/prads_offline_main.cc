@@ -37,7 +37,6 @@ struct Args {
   std::string stats_json;
   std::string log_level;
   int verbose = 0;
-  bool quiet = false;
   bool keep_privileges = false;
 };
 
@@ -64,7 +63,7 @@ void AddPradsFlags(CLI::App& app, Args& a) {
   app.add_option("-c", a.nf.config_path, "prads.conf")->capture_default_str();
   app.add_option("-a", a.nf.home_nets, "home nets, e.g. 192.168.0.0/25,10.0.0.0/255.0.0.0");
   app.add_flag("-v", a.verbose, "verbose: list every signature file's load report");
-  app.add_flag("-q", a.quiet, "quiet: no statistics on stdout");
+  app.add_flag("-q", a.nf.quiet, "quiet: no statistics on stdout, no load counts on stderr");
   app.add_flag("-d", a.keep_privileges, "accepted (an offline run drops no privileges)");
   // PRADS's flag pickers, applied in command-line order after the config file.
   const char* picks[][2] = {{"X", "clear all detectors"}, {"F", "FIN"},   {"R", "RST"},
@@ -169,7 +168,7 @@ int main(int argc, char** argv) {
                               {"packets_read", n->read},
                               {"too_short", n->too_short},
                               {"prads", prads_stats}};
-  if (!a.quiet) std::printf("%s\n", out.dump(a.verbose > 0 ? 2 : -1).c_str());
+  if (!a.nf.quiet) std::printf("%s\n", out.dump(a.verbose > 0 ? 2 : -1).c_str());
   if (!a.stats_json.empty()) {
     std::ofstream f(a.stats_json);
     f << out.dump() << "\n";
