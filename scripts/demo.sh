@@ -17,10 +17,11 @@ mkdir -p "$BUILD_DIR"
 LOG="$BUILD_DIR/demo-build.log"
 # The build is quiet: one line, the compiler's output goes to the log (CI's build, with
 # -Werror, is where warnings are looked at); on failure the log's end is shown.
-echo "demo: building s6ctl, s6-trafgen and s6-nat-instance (log: $LOG) ..."
+echo "demo: building s6ctl, s6-trafgen, s6-nat-instance and s6-prads (log: $LOG) ..."
 if ! { cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DS6_WERROR=OFF \
          -DS6_BUILD_TESTS=OFF -DS6_BUILD_BENCHMARKS=OFF &&
-       cmake --build "$BUILD_DIR" -j "$(nproc)" --target s6ctl s6-trafgen s6-nat-instance; } \
+       cmake --build "$BUILD_DIR" -j "$(nproc)" --target s6ctl s6-trafgen s6-nat-instance s6-prads \
+         s6-prads-instance; } \
      >"$LOG" 2>&1; then
   tail -n 40 "$LOG" >&2
   echo "demo: the build failed; the whole log is $LOG" >&2
@@ -45,6 +46,9 @@ Where to look next:
   $OUT/run/             each instance's stats (N.json), logs, trafgen's reports
   $BUILD_DIR/bin/s6ctl run --help      every option (try --migration stop-and-copy)
   S6_LOG=migration=debug               trace a scale event's steps
+  $BUILD_DIR/bin/s6-prads -r tests/data/pcaps/prads/prads_crafted.pcap -l /tmp/assets.log
+                                       PRADS on S6: the same asset log as Debian's prads
+                                       (apps/prads/README.md; scripts/prads_diff.py compares)
   docs/programming-guide.md            write your own network function
   docs/protocol.md, docs/performance.md  how scaling works, what was measured
 NEXT
