@@ -18,25 +18,16 @@
 
 #include <s6/net.h>
 #include "nat.h"
+#include "util/capture.h"
 
 namespace {
 
 namespace net = s6::net;
 
-struct Frame {
-  std::vector<uint8_t> bytes;
-};
-
-std::vector<Frame> ReadAll(const std::string& path, int* dlt) {
-  char err[PCAP_ERRBUF_SIZE] = {};
-  std::unique_ptr<pcap_t, void (*)(pcap_t*)> p(pcap_open_offline(path.c_str(), err), pcap_close);
-  EXPECT_TRUE(p) << path << ": " << err;
-  std::vector<Frame> out;
-  if (!p) return out;
-  *dlt = pcap_datalink(p.get());
-  pcap_pkthdr* h = nullptr;
-  const u_char* d = nullptr;
-  while (pcap_next_ex(p.get(), &h, &d) == 1) out.push_back({{d, d + h->caplen}});
+std::vector<s6test::CapturedFrame> ReadAll(const std::string& path, int* dlt) {
+  *dlt = -1;
+  std::vector<s6test::CapturedFrame> out = s6test::ReadCapture(path, dlt);
+  EXPECT_NE(*dlt, -1) << "cannot open " << path;
   return out;
 }
 

@@ -20,29 +20,13 @@
 #include <s6/testing/cluster.h>
 
 #include "prads.h"
+#include "util/capture.h"
 
 namespace prads {
 namespace {
 
-struct Frame {
-  std::vector<uint8_t> bytes;
-  uint64_t ts_ns = 0;
-};
-
-std::vector<Frame> ReadCapture(const std::string& path) {
-  char err[PCAP_ERRBUF_SIZE] = {};
-  std::unique_ptr<pcap_t, void (*)(pcap_t*)> p(pcap_open_offline(path.c_str(), err), pcap_close);
-  EXPECT_TRUE(p) << path << ": " << err;
-  std::vector<Frame> out;
-  if (!p) return out;
-  pcap_pkthdr* h = nullptr;
-  const u_char* d = nullptr;
-  while (pcap_next_ex(p.get(), &h, &d) == 1) {
-    out.push_back({{d, d + h->caplen},
-                   uint64_t(h->ts.tv_sec) * 1'000'000'000ull + uint64_t(h->ts.tv_usec) * 1000});
-  }
-  return out;
-}
+using Frame = s6test::CapturedFrame;
+using s6test::ReadCapture;
 
 std::string Data(const std::string& name) {
   return std::string(S6_TEST_PCAPS) + "/prads/" + name;
@@ -143,7 +127,7 @@ TEST_F(PradsNfTest, HostileFramesAreCountedAndNeverLogGarbage) {
   std::vector<Frame> hostile;
   for (const Frame& f : real) {  // every truncation of every frame
     for (size_t len = 0; len < f.bytes.size(); ++len) {
-      hostile.push_back({{f.bytes.begin(), f.bytes.begin() + long(len)}, f.ts_ns});
+      hostile.push_back({{f.bytes.begin(), f.bytes.begin() + long(len)}, f.ts_ns, f.wire_len});
     }
   }
   std::mt19937 rng(7);

@@ -17,6 +17,7 @@
 #include "instance/instance.h"
 #include "packetio/memory_port.h"
 #include "packetio/pcap_port.h"
+#include "util/capture.h"
 
 namespace s6 {
 namespace {
@@ -158,19 +159,8 @@ TEST_F(PacketPathTest, PcapPortReadsAndWritesRealCapturesByteForByte) {
   }
   const auto st = (*port)->stats();
   port->reset();  // closes the output file
-  auto read_all = [](const std::string& path) {
-    char err[PCAP_ERRBUF_SIZE];
-    pcap_t* p = pcap_open_offline(path.c_str(), err);
-    std::vector<std::vector<uint8_t>> frames;
-    if (p == nullptr) return frames;
-    pcap_pkthdr* h;
-    const u_char* d;
-    while (pcap_next_ex(p, &h, &d) == 1) frames.emplace_back(d, d + h->caplen);
-    pcap_close(p);
-    return frames;
-  };
-  const auto a = read_all(in);
-  const auto b = read_all(out);
+  const auto a = s6test::ReadFrames(in);
+  const auto b = s6test::ReadFrames(out);
   ASSERT_FALSE(a.empty());
   EXPECT_EQ(a, b);
   EXPECT_EQ(st.rx_packets, a.size());

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// pcap replay: the vendored captures replay in file order with their bytes intact and a probe
-// in a trailer that ReadProbe finds (also after NAT-style in-place rewriting), frames with no
-// room for the probe go unprobed, flows are numbered per 5-tuple and fresh in every loop with
+// pcap replay: the vendored captures replay in file order with their bytes intact and a trailer
+// after the datagram — the probe, which ReadProbe finds (also after NAT-style in-place
+// rewriting), and the packet's capture time, which net::ReadCaptureTime finds — flows are numbered per 5-tuple and fresh in every loop with
 // consecutive sequences; raw IPv4 captures get an Ethernet header; other link types, non-IPv4
 // frames, other protocols, cut or oversized packets are skipped; unreadable files are errors.
 #include "trafgen/pcap_replay.h"
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <s6/net.h>
+#include "util/capture.h"
 
 namespace s6::trafgen {
 namespace {
@@ -27,14 +28,12 @@ const std::string kPcaps = S6_TEST_PCAPS;
 
 // The capture's frames as libpcap reads them.
 std::vector<std::vector<uint8_t>> ReadAll(const std::string& path) {
-  char err[PCAP_ERRBUF_SIZE];
-  pcap_t* p = pcap_open_offline(path.c_str(), err);
-  EXPECT_NE(p, nullptr) << err;
+  int linktype = -1;
   std::vector<std::vector<uint8_t>> out;
-  pcap_pkthdr* h = nullptr;
-  const u_char* d = nullptr;
-  while (p != nullptr && pcap_next_ex(p, &h, &d) == 1) out.emplace_back(d, d + h->caplen);
-  if (p != nullptr) pcap_close(p);
+  for (s6test::CapturedFrame& f : s6test::ReadCapture(path, &linktype)) {
+    out.push_back(std::move(f.bytes));
+  }
+  EXPECT_NE(linktype, -1) << "cannot open " << path;
   return out;
 }
 
@@ -98,21 +97,21 @@ TEST(PcapReplayTest, ReplaysTheCaptureIntactWithATrailerProbe) {
     EXPECT_EQ(oversize, std::string(file) == "EAQ.pcap" ? 3u : 0u);
     EXPECT_EQ(r->skipped(), oversize);
     ASSERT_EQ(r->packets(), original.size());
-    std::vector<uint8_t> out(kMaxFrame);
-    uint64_t unprobed = 0;
+    const std::vector<s6test::CapturedFrame> captured = s6test::ReadCapture(path);
+    std::vector<uint64_t> capture_ns;
+    for (const auto& f : captured) {
+      if (f.bytes.size() <= kMaxFrame) capture_ns.push_back(f.ts_ns);
+    }
+    std::vector<uint8_t> out(kMaxReplayFrame);
     for (std::size_t i = 0; i < original.size(); ++i) {
       const GenPacket p = r->Next();
       ASSERT_EQ(p.index, i);  // file order
       bool probed = false;
       const uint32_t len = r->Build(p, 5000 + i, out.data(), probed);
       const std::vector<uint8_t>& want = original[i];
-      if (!probed) {
-        ++unprobed;
-        EXPECT_GT(want.size() + kProbeBytes, kMaxFrame);
-        ASSERT_EQ(len, want.size());
-      } else {
-        ASSERT_EQ(len, want.size() + kProbeBytes);
-      }
+      ASSERT_TRUE(probed);
+      ASSERT_EQ(len, want.size() + kProbeBytes + net::kCaptureTimeBytes);
+      EXPECT_EQ(net::ReadCaptureTime({out.data(), len}), capture_ns[i]) << "packet " << i;
       ASSERT_TRUE(std::equal(want.begin(), want.end(), out.begin())) << "packet " << i;
       net::Ipv4Packet ip;
       ASSERT_EQ(net::ParseIpv4({out.data(), len}, true, ip), net::ParseError::kOk);
@@ -121,14 +120,13 @@ TEST(PcapReplayTest, ReplaysTheCaptureIntactWithATrailerProbe) {
       EXPECT_EQ(ip.proto, p.tuple.proto);
       EXPECT_EQ(ip.tcp_flags, p.tcp_flags);
       Probe probe;
-      ASSERT_EQ(ReadProbe(out.data(), len, probe), probed) << "packet " << i;
-      if (probed) {
-        EXPECT_EQ(probe.flow, p.flow);
-        EXPECT_EQ(probe.seq, p.seq);
-        EXPECT_EQ(probe.tx_ns, 5000u + i);
-      }
+      ASSERT_TRUE(ReadProbe(out.data(), len, probe)) << "packet " << i;
+      EXPECT_EQ(probe.flow, p.flow);
+      EXPECT_EQ(probe.seq, p.seq);
+      EXPECT_EQ(probe.tx_ns, 5000u + i);
+      // Without the trailer there is no capture time.
+      EXPECT_EQ(net::ReadCaptureTime({out.data(), uint32_t(want.size())}), 0u);
     }
-    EXPECT_EQ(unprobed, 0u);  // no frame between 1495 and 1514 bytes in either
   }
 }
 
@@ -167,7 +165,7 @@ TEST(PcapReplayTest, FlowsPerFiveTupleFreshInEveryLoop) {
 TEST(PcapReplayTest, TheTrailerSurvivesInPlaceRewritingAndPayloadProbesStillRead) {
   auto r = PcapReplay::Load(kPcaps + "/EAQ.pcap");
   ASSERT_TRUE(r.ok()) << r.status();
-  std::vector<uint8_t> out(kMaxFrame);
+  std::vector<uint8_t> out(kMaxReplayFrame);
   bool probed = false;
   const GenPacket p = r->Next();
   const uint32_t len = r->Build(p, 777, out.data(), probed);
@@ -213,12 +211,12 @@ TEST(PcapReplayTest, RawIpv4GetsAnEthernetHeaderAndTheRestIsSkipped) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->packets(), 2u);
   EXPECT_EQ(r->skipped(), 2u);
-  std::vector<uint8_t> out(kMaxFrame);
+  std::vector<uint8_t> out(kMaxReplayFrame);
   for (std::size_t i = 0; i < 2; ++i) {
     bool probed = false;
     const uint32_t len = r->Build(r->Next(), 1, out.data(), probed);
     ASSERT_TRUE(probed);
-    ASSERT_EQ(len, 14 + datagrams[i].size() + kProbeBytes);
+    ASSERT_EQ(len, 14 + datagrams[i].size() + kProbeBytes + net::kCaptureTimeBytes);
     EXPECT_EQ(net::Load16(out.data() + 12), net::kEtherTypeIpv4);
     EXPECT_TRUE(std::equal(datagrams[i].begin(), datagrams[i].end(), out.begin() + 14));
     Probe probe;
@@ -243,25 +241,26 @@ TEST(PcapReplayTest, EthernetCapturesSkipWhatALinkCannotCarry) {
   cut.resize(120);  // shorter than its IPv4 total length: skipped
   frames.push_back(cut);
   frames.push_back(SyntheticFrame(net::kProtoUdp, kMaxFrame + 60));  // over 1514: skipped
-  frames.push_back(PlainUdpFrame(1500));                             // kept; no room for the probe
+  frames.push_back(PlainUdpFrame(1500));  // kept, and its trailer goes beyond 1514 bytes
   const std::string path = TempPath("eth.pcap");
   WritePcap(path, DLT_EN10MB, frames);
   auto r = PcapReplay::Load(path);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->packets(), 4u);
   EXPECT_EQ(r->skipped(), 3u);
-  std::vector<uint8_t> out(kMaxFrame);
+  std::vector<uint8_t> out(kMaxReplayFrame);
   bool probed = false;
   r->Next();
-  EXPECT_EQ(r->Build(r->Next(), 1, out.data(), probed), 80 + kProbeBytes);
+  constexpr uint32_t kTrailer = kProbeBytes + net::kCaptureTimeBytes;
+  EXPECT_EQ(r->Build(r->Next(), 1, out.data(), probed), 80 + kTrailer);
   Probe probe;
-  EXPECT_TRUE(ReadProbe(out.data(), 80 + kProbeBytes, probe));
+  EXPECT_TRUE(ReadProbe(out.data(), 80 + kTrailer, probe));
   const uint32_t vlen = r->Build(r->Next(), 1, out.data(), probed);
-  EXPECT_EQ(vlen, vlan.size() + kProbeBytes);
+  EXPECT_EQ(vlen, vlan.size() + kTrailer);
   EXPECT_TRUE(ReadProbe(out.data(), vlen, probe));
-  EXPECT_EQ(r->Build(r->Next(), 1, out.data(), probed), 1500u);
-  EXPECT_FALSE(probed);
-  EXPECT_FALSE(ReadProbe(out.data(), 1500, probe));
+  EXPECT_EQ(r->Build(r->Next(), 1, out.data(), probed), 1500u + kTrailer);
+  EXPECT_TRUE(probed);
+  EXPECT_TRUE(ReadProbe(out.data(), 1500 + kTrailer, probe));
   EXPECT_TRUE(std::equal(frames.back().begin(), frames.back().end(), out.begin()));
 
   // A capture whose snap length cut the packets: skipped.
@@ -298,8 +297,9 @@ TEST(PcapReplayTest, UnreadableFilesAreErrors) {
   std::filesystem::remove(path);
 }
 
-TEST(PcapReplayTest, TrackerMatchesReplayedPacketsAndCountsUnprobedApart) {
-  // whatsapp.pcap plus one 1500-byte frame, which has no room for a trailer probe.
+TEST(PcapReplayTest, TrackerMatchesEveryReplayedPacketFullSizedOnesToo) {
+  // whatsapp.pcap plus one 1500-byte frame: its trailer makes it longer than 1514 bytes,
+  // which the links carry (their buffers hold kMaxReplayFrame).
   std::vector<std::vector<uint8_t>> frames = ReadAll(kPcaps + "/whatsapp.pcap");
   frames.push_back(PlainUdpFrame(1500));
   const std::string path = TempPath("unprobed.pcap");
@@ -309,7 +309,7 @@ TEST(PcapReplayTest, TrackerMatchesReplayedPacketsAndCountsUnprobedApart) {
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->packets(), frames.size());
   Tracker t(/*check_shared_endpoints=*/false);
-  std::vector<uint8_t> out(kMaxFrame);
+  std::vector<uint8_t> out(kMaxReplayFrame);
   uint64_t probed_n = 0;
   for (std::size_t i = 0; i < 2 * r->packets(); ++i) {  // two loops
     bool probed = false;
@@ -322,11 +322,12 @@ TEST(PcapReplayTest, TrackerMatchesReplayedPacketsAndCountsUnprobedApart) {
     }
     t.OnReceived(1, out.data(), len, 1000 * i + 250);
   }
+  EXPECT_EQ(probed_n, 2 * r->packets());
   EXPECT_EQ(t.total().sent, probed_n);
   EXPECT_EQ(t.total().received, probed_n);
   EXPECT_EQ(t.lost(), 0u);
-  EXPECT_EQ(t.unprobed(), 2u);
-  EXPECT_EQ(t.total().foreign, 2u);    // unprobed frames can't be told from foreign ones
+  EXPECT_EQ(t.unprobed(), 0u);
+  EXPECT_EQ(t.total().foreign, 0u);
   EXPECT_EQ(t.total().reordered, 0u);  // the second loop's flows are new flows
   EXPECT_EQ(t.total().mapping_changes, 0u);
   EXPECT_EQ(t.total().shared_endpoints, 0u);
