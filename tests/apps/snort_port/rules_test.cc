@@ -21,7 +21,12 @@
 namespace snort {
 namespace {
 
+// The community rules file; the build may point elsewhere with -DS6_SNORT_COMMUNITY_RULES=...
+#ifdef S6_SNORT_COMMUNITY_RULES
+constexpr const char* kCommunityRules = S6_SNORT_COMMUNITY_RULES;
+#else
 constexpr const char* kCommunityRules = "/work/shared/data/snort/community.rules";
+#endif
 
 // Parses one rule; returns it (sid 0 when skipped) and fills *report.
 Rule ParseOne(const std::string& text, LoadReport* report = nullptr,
