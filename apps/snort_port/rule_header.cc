@@ -67,58 +67,76 @@ s6::StatusOr<uint16_t> ParsePortNumber(std::string_view s) {
   return static_cast<uint16_t>(v);
 }
 
-s6::Status CollectPorts(std::string_view text, const Variables& vars, bool negated, int depth,
-                        std::vector<PortLeaf>* out) {
+// Walks a Snort list (items, `!` negation, nested `[...]`, `$VAR` / `$(VAR)`), calling
+// `leaf(item, negated)` for each plain item; `what` names the list in errors.
+template <typename Leaf>
+s6::Status WalkList(std::string_view text, const Variables& vars, bool negated, int depth,
+                    std::string_view what, const Leaf& leaf) {
   if (depth > kMaxVarDepth) return Bad("variable nesting too deep (cycle?)");
   auto items = SplitListItems(Trim(text));
   if (!items.ok()) return items.status();
-  if (items->empty()) return Bad("empty port list");
+  if (items->empty()) return Bad("empty " + std::string(what) + " list");
   for (std::string_view item : *items) {
     bool neg = negated;
     while (!item.empty() && item.front() == '!') {
       neg = !neg;
       item = Trim(item.substr(1));
     }
-    if (item.empty()) return Bad("empty port item");
+    if (item.empty()) return Bad("empty " + std::string(what) + " item");
     if (item.front() == '[') {
-      if (item.back() != ']') return Bad("unbalanced port list");
-      S6_RETURN_IF_ERROR(CollectPorts(item.substr(1, item.size() - 2), vars, neg, depth + 1, out));
+      if (item.back() != ']') return Bad("unbalanced " + std::string(what) + " list");
+      S6_RETURN_IF_ERROR(
+          WalkList(item.substr(1, item.size() - 2), vars, neg, depth + 1, what, leaf));
     } else if (item.front() == '$') {
       std::string_view name = item.substr(1);
       if (!name.empty() && name.front() == '(' && name.back() == ')')
         name = name.substr(1, name.size() - 2);
       auto v = vars.Get(name);
       if (!v) return Bad("undefined variable $" + std::string(name));
-      S6_RETURN_IF_ERROR(CollectPorts(*v, vars, neg, depth + 1, out));
-    } else if (item == "any") {
-      if (neg) return Bad("negated 'any' port");
-      out->push_back({PortRange{0, 65535}, false});
+      S6_RETURN_IF_ERROR(WalkList(*v, vars, neg, depth + 1, what, leaf));
     } else {
-      size_t colon = item.find(':');
-      PortRange r;
-      if (colon == std::string_view::npos) {
-        auto p = ParsePortNumber(item);
-        if (!p.ok()) return p.status();
-        r = {*p, *p};
-      } else {
-        std::string_view lo = item.substr(0, colon), hi = item.substr(colon + 1);
-        if (lo.empty() && hi.empty()) return Bad("bad port range ':'");
-        if (!lo.empty()) {
-          auto p = ParsePortNumber(lo);
-          if (!p.ok()) return p.status();
-          r.lo = *p;
-        }
-        if (!hi.empty()) {
-          auto p = ParsePortNumber(hi);
-          if (!p.ok()) return p.status();
-          r.hi = *p;
-        }
-        if (r.lo > r.hi) return Bad("port range low > high: " + std::string(item));
-      }
-      out->push_back({r, neg});
+      S6_RETURN_IF_ERROR(leaf(item, neg));
     }
   }
   return s6::OkStatus();
+}
+
+s6::StatusOr<PortRange> ParsePortItem(std::string_view item) {
+  const size_t colon = item.find(':');
+  PortRange r;
+  if (colon == std::string_view::npos) {
+    auto p = ParsePortNumber(item);
+    if (!p.ok()) return p.status();
+    return PortRange{*p, *p};
+  }
+  std::string_view lo = item.substr(0, colon), hi = item.substr(colon + 1);
+  if (lo.empty() && hi.empty()) return Bad("bad port range ':'");
+  if (!lo.empty()) {
+    auto p = ParsePortNumber(lo);
+    if (!p.ok()) return p.status();
+    r.lo = *p;
+  }
+  if (!hi.empty()) {
+    auto p = ParsePortNumber(hi);
+    if (!p.ok()) return p.status();
+    r.hi = *p;
+  }
+  if (r.lo > r.hi) return Bad("port range low > high: " + std::string(item));
+  return r;
+}
+
+s6::Status CollectPorts(std::string_view text, const Variables& vars, std::vector<PortLeaf>* out) {
+  return WalkList(text, vars, false, 0, "port", [out](std::string_view item, bool neg) {
+    if (item == "any") {
+      if (neg) return Bad("negated 'any' port");
+      out->push_back({PortRange{0, 65535}, false});
+      return s6::OkStatus();
+    }
+    auto r = ParsePortItem(item);
+    if (!r.ok()) return r.status();
+    out->push_back({*r, neg});
+    return s6::OkStatus();
+  });
 }
 
 std::vector<PortRange> Normalize(std::vector<PortRange> v) {
@@ -184,43 +202,22 @@ s6::StatusOr<IpNet> ParseIpNet(std::string_view s) {
   return n;
 }
 
-s6::Status CollectIps(std::string_view text, const Variables& vars, bool negated, int depth,
-                      std::vector<IpNet>* out) {
-  if (depth > kMaxVarDepth) return Bad("variable nesting too deep (cycle?)");
-  auto items = SplitListItems(Trim(text));
-  if (!items.ok()) return items.status();
-  if (items->empty()) return Bad("empty IP list");
-  for (std::string_view item : *items) {
-    bool neg = negated;
-    while (!item.empty() && item.front() == '!') {
-      neg = !neg;
-      item = Trim(item.substr(1));
-    }
-    if (item.empty()) return Bad("empty IP item");
-    if (item.front() == '[') {
-      if (item.back() != ']') return Bad("unbalanced IP list");
-      S6_RETURN_IF_ERROR(CollectIps(item.substr(1, item.size() - 2), vars, neg, depth + 1, out));
-    } else if (item.front() == '$') {
-      std::string_view name = item.substr(1);
-      if (!name.empty() && name.front() == '(' && name.back() == ')')
-        name = name.substr(1, name.size() - 2);
-      auto v = vars.Get(name);
-      if (!v) return Bad("undefined variable $" + std::string(name));
-      S6_RETURN_IF_ERROR(CollectIps(*v, vars, neg, depth + 1, out));
-    } else if (item == "any") {
+s6::Status CollectIps(std::string_view text, const Variables& vars, std::vector<IpNet>* out) {
+  return WalkList(text, vars, false, 0, "IP", [out](std::string_view item, bool neg) {
+    if (item == "any") {
       if (neg) return Bad("negated 'any' address");
       IpNet v4, v6;
       v6.v6 = true;
       out->push_back(v4);
       out->push_back(v6);
-    } else {
-      auto n = ParseIpNet(item);
-      if (!n.ok()) return n.status();
-      n->negated = neg;
-      out->push_back(*n);
+      return s6::OkStatus();
     }
-  }
-  return s6::OkStatus();
+    auto n = ParseIpNet(item);
+    if (!n.ok()) return n.status();
+    n->negated = neg;
+    out->push_back(*n);
+    return s6::OkStatus();
+  });
 }
 
 bool NetContains(const IpNet& n, const std::array<uint8_t, 16>& addr) {
@@ -346,7 +343,7 @@ bool PortSet::Contains(uint16_t port) const {
 
 s6::StatusOr<IpSet> ParseIpSet(std::string_view text, const Variables& vars) {
   std::vector<IpNet> nets;
-  S6_RETURN_IF_ERROR(CollectIps(text, vars, false, 0, &nets));
+  S6_RETURN_IF_ERROR(CollectIps(text, vars, &nets));
   // A positive `any` (0/0 of both families) with no negation is just "any".
   bool any_v4 = false, any_v6 = false, neg = false;
   for (const IpNet& n : nets) {
@@ -362,7 +359,7 @@ s6::StatusOr<IpSet> ParseIpSet(std::string_view text, const Variables& vars) {
 
 s6::StatusOr<PortSet> ParsePortSet(std::string_view text, const Variables& vars) {
   std::vector<PortLeaf> leaves;
-  S6_RETURN_IF_ERROR(CollectPorts(text, vars, false, 0, &leaves));
+  S6_RETURN_IF_ERROR(CollectPorts(text, vars, &leaves));
   std::vector<PortRange> pos, neg;
   for (const PortLeaf& l : leaves) (l.negated ? neg : pos).push_back(l.range);
   if (pos.empty()) pos.push_back({0, 65535});
