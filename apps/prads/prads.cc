@@ -107,9 +107,9 @@ s6::Status Prads::Init(s6::Context& ctx) {
   return s6::OkStatus();
 }
 
-s6::Verdict Prads::Process(s6::Packet& packet, s6::Context& ctx) {
+s6::Verdict Prads::Process(s6::Packet& packet, s6::Context& /*ctx*/) {
+  // `discovered` is when the packet was captured (offline, or carried by a replay), else now.
   const uint64_t ns = packet.capture_ns != 0 ? packet.capture_ns : packet.rx_ns;
-  (void)ctx;
   const int64_t ts = static_cast<int64_t>(ns / 1'000'000'000ull);
   if (ts > latest_ts_) latest_ts_ = ts;
   PacketView v;
@@ -143,8 +143,7 @@ void Prads::Ip(Pkt& p) {
   const PacketView& v = p.v;
   const bool ours = config_.home_nets.Contains(v.src);
   if (v.af == 4 && v.proto == kProtoGre) {  // parse_gre: the outer host only, always
-    p.asset = assets_.get(p.host);
-    p.asset->Touch(p.host, v.vlan, v.ts_sec);
+    TouchAsset(p);
     return;
   }
   TrackConnection(p);
@@ -162,9 +161,14 @@ void Prads::Ip(Pkt& p) {
   if ((v.af == 4 && v.proto == kProtoIcmp) || (v.af == 6 && v.proto == kProtoIcmp6)) {
     Icmp(p);
   } else if (v.af == 4) {  // parse_other (IPv6 "other" is tracked, never parsed)
-    p.asset = assets_.get(p.host);
-    p.asset->Touch(p.host, v.vlan, v.ts_sec);
+    TouchAsset(p);
   }
+}
+
+// PRADS's update_asset: the sender's asset notes the packet (untethered: nothing waits).
+void Prads::TouchAsset(Pkt& p) {
+  p.asset = assets_.get(p.host);
+  p.asset->Touch(p.host, p.v.vlan, p.v.ts_sec);
 }
 
 void Prads::TrackConnection(Pkt& p) {
@@ -184,8 +188,7 @@ void Prads::TrackConnection(Pkt& p) {
 
 void Prads::Tcp(Pkt& p) {
   const PacketView& v = p.v;
-  p.asset = assets_.get(p.host);
-  p.asset->Touch(p.host, v.vlan, v.ts_sec);
+  TouchAsset(p);
   const uint8_t f = v.tcp_flags;
   if (f & kTcpSyn) {
     if (!(f & kTcpAck)) {
@@ -224,8 +227,7 @@ void Prads::Tcp(Pkt& p) {
 
 void Prads::Udp(Pkt& p) {
   const PacketView& v = p.v;
-  p.asset = assets_.get(p.host);
-  p.asset->Touch(p.host, v.vlan, v.ts_sec);
+  TouchAsset(p);
   if (v.dport == 53) {  // udp_guess_direction: DNS decides, whatever came first
     p.role = Role::kClient;
   } else if (v.sport == 53) {
@@ -250,8 +252,7 @@ void Prads::Udp(Pkt& p) {
 
 void Prads::Icmp(Pkt& p) {
   const PacketView& v = p.v;
-  p.asset = assets_.get(p.host);
-  p.asset->Touch(p.host, v.vlan, v.ts_sec);
+  TouchAsset(p);
   if (!config_.os_icmp || p.conn->check() != 0) return;
   p.conn->set_check(kIcmpChecked);
   // PRADS adds a second asset for an ICMPv6 sender, hiding what it knew about the host.

@@ -129,6 +129,7 @@ class Prads final : public s6::NetworkFunction {
   void Icmp(Pkt& p);
   void Arp(const PacketView& v);
   void TrackConnection(Pkt& p);
+  void TouchAsset(Pkt& p);
   void TcpOs(Pkt& p, Detection d);
   void LogOs(Pkt& p, const OsHit& hit);
   void LogServices(Pkt& p, const std::vector<ServiceHit>& hits);
