@@ -7,10 +7,10 @@
 // with the host's current VLAN and the record's TTL, exactly as PRADS's log_file.c prints it.
 #include <algorithm>
 
+#include "detection.h"
 #include "ipfp.h"
 #include "mac.h"
 #include "prads_state.h"
-#include "detection.h"
 
 namespace prads {
 namespace {
@@ -35,8 +35,9 @@ std::string Suffix(uint8_t ttl, int64_t ts) {
 }
 
 std::string ServiceLine(const HostKey& key, uint16_t vlan, const ServiceRecord& r) {
-  return Prefix(key, vlan, r.port, r.proto) + (r.role == uint8_t(Role::kServer) ? "SERVER" : "CLIENT") +
-         ",[" + r.service + ":" + r.application + "]" + Suffix(r.ttl, r.last_seen);
+  return Prefix(key, vlan, r.port, r.proto) +
+         (r.role == uint8_t(Role::kServer) ? "SERVER" : "CLIENT") + ",[" + r.service + ":" +
+         r.application + "]" + Suffix(r.ttl, r.last_seen);
 }
 
 bool StartsWithAt(const std::string& s) { return !s.empty() && s[0] == '@'; }
@@ -73,9 +74,8 @@ LogLine Asset::UpdateService(const HostKey& key, const ServiceUpdate& u) {
   last_seen_ = u.ts;
   for (ServiceRecord& r : services_) {
     if (r.port != u.port || r.proto != u.proto) continue;
-    const bool replace =
-        (!StartsWithAt(u.application) && StartsWithAt(r.application)) ||
-        (u.application != r.application && r.attempts > kMaxServiceCheck);
+    const bool replace = (!StartsWithAt(u.application) && StartsWithAt(r.application)) ||
+                         (u.application != r.application && r.attempts > kMaxServiceCheck);
     if (replace) {
       r.attempts = 0;
       r.service = u.service;
@@ -122,8 +122,7 @@ LogLine Asset::UpdateArp(const HostKey& key, const std::array<uint8_t, 6>& mac,
 
 bool Asset::Expire(int64_t now, int64_t timeout) {
   if (now - last_seen_ <= kUpdateWindow) {
-    std::erase_if(services_,
-                  [&](const ServiceRecord& r) { return now - r.last_seen >= timeout; });
+    std::erase_if(services_, [&](const ServiceRecord& r) { return now - r.last_seen >= timeout; });
     std::erase_if(os_, [&](const OsRecord& r) { return now - r.last_seen >= timeout; });
   }
   return now - last_seen_ >= timeout;

@@ -4,11 +4,11 @@
 // same way, with bounds. Where PRADS would read past the captured bytes (a truncated header, an
 // IHL below 5, a TCP data offset beyond the capture) the frame is counted as malformed and
 // dropped instead (a TCP data offset that points outside the header is kept: PRADS uses it and
-// the detectors bound their reads). PRADS's own oddities that change no memory safety are kept on purpose, because
-// the asset log must match it: IP-in-IP is recognised by protocol 94 (not 4) and 41, GRE payloads
-// are never decoded, IPv6 extension headers make a packet "other transport", non-first IPv4
-// fragments are parsed as if they carried a transport header, and the QinQ test compares the
-// ethertype with 0x9100|0x9200|0x9300|0x88a8 (= 0x9ba8), exactly as PRADS does.
+// the detectors bound their reads). PRADS's own oddities that change no memory safety are kept on
+// purpose, because the asset log must match it: IP-in-IP is recognised by protocol 94 (not 4) and
+// 41, GRE payloads are never decoded, IPv6 extension headers make a packet "other transport",
+// non-first IPv4 fragments are parsed as if they carried a transport header, and the QinQ test
+// compares the ethertype with 0x9100|0x9200|0x9300|0x88a8 (= 0x9ba8), exactly as PRADS does.
 #include "packet.h"
 
 #include <arpa/inet.h>

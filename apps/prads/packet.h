@@ -81,9 +81,9 @@ struct PacketView {
 /// PRADS's packet counters (its `-v` statistics at exit), plus what PRADS does not count: frames
 /// too short or inconsistent to decode.
 struct PacketCounters {
-  uint64_t got_packets = 0, eth_recv = 0, vlan_recv = 0, arp_recv = 0, ip4_recv = 0,
-           ip6_recv = 0, otherl_recv = 0, ip4ip_recv = 0, ip6ip_recv = 0, gre_recv = 0,
-           tcp_recv = 0, udp_recv = 0, icmp_recv = 0, othert_recv = 0;
+  uint64_t got_packets = 0, eth_recv = 0, vlan_recv = 0, arp_recv = 0, ip4_recv = 0, ip6_recv = 0,
+           otherl_recv = 0, ip4ip_recv = 0, ip6ip_recv = 0, gre_recv = 0, tcp_recv = 0,
+           udp_recv = 0, icmp_recv = 0, othert_recv = 0;
   uint64_t malformed = 0;  ///< truncated or inconsistent headers: counted and dropped
 };
 

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <iterator>
 #include <cstring>
+#include <iterator>
 
 #include <s6/log.h>
 #include <s6/net.h>
@@ -14,25 +14,42 @@
 
 namespace prads {
 
-const char* const kStatNames[kStatCount] = {
-    "packets",          "ethernet",        "vlan",          "arp",           "ipv4",
-    "ipv6",             "other_link",      "ip_in_ipv4",    "ip_in_ipv6",    "gre",
-    "tcp",              "udp",             "icmp",          "other_transport", "malformed",
-    "sessions",         "tcp_os_assets",   "udp_os_assets", "icmp_os_assets", "tcp_services",
-    "udp_services",     "tcp_clients",     "udp_clients",   "records_logged"};
+const char* const kStatNames[kStatCount] = {"packets",
+                                            "ethernet",
+                                            "vlan",
+                                            "arp",
+                                            "ipv4",
+                                            "ipv6",
+                                            "other_link",
+                                            "ip_in_ipv4",
+                                            "ip_in_ipv6",
+                                            "gre",
+                                            "tcp",
+                                            "udp",
+                                            "icmp",
+                                            "other_transport",
+                                            "malformed",
+                                            "sessions",
+                                            "tcp_os_assets",
+                                            "udp_os_assets",
+                                            "icmp_os_assets",
+                                            "tcp_services",
+                                            "udp_services",
+                                            "tcp_clients",
+                                            "udp_clients",
+                                            "records_logged"};
 
 namespace {
 
 using std::chrono::seconds;
 
 constexpr uint8_t kTcpFin = 0x01, kTcpSyn = 0x02, kTcpRst = 0x04, kTcpAck = 0x10;
-constexpr uint8_t kProtoTcp = 6, kProtoUdp = 17, kProtoIcmp = 1, kProtoIcmp6 = 58,
-                  kProtoGre = 47;
+constexpr uint8_t kProtoTcp = 6, kProtoUdp = 17, kProtoIcmp = 1, kProtoIcmp6 = 58, kProtoGre = 47;
 constexpr uint16_t kArpReply = 2;
 constexpr int64_t kAssetTimeout = 86400;  // PRADS's ASSET_TIMEOUT
 constexpr seconds kAssetScanPeriod{60};   // PRADS's SIG_ALRM
 constexpr seconds kStatsFlushPeriod{1};
-constexpr uint8_t kIcmpChecked = 0x10;    // parse_icmp's "stop icmp fp" mark
+constexpr uint8_t kIcmpChecked = 0x10;  // parse_icmp's "stop icmp fp" mark
 
 HostKey HostOf(const IpAddr& ip) { return HostKey{ip.family, ip.bytes}; }
 
@@ -71,8 +88,8 @@ uint32_t IpPayloadBytes(const PacketView& v) {
 
 // The decoder counts into a PacketCounters; the statistics vector holds them at their indexes.
 void CopyPacketCounters(const PacketCounters& c, std::vector<uint64_t>& out) {
-  const uint64_t v[] = {c.got_packets, c.eth_recv,    c.vlan_recv,  c.arp_recv,   c.ip4_recv,
-                        c.ip6_recv,    c.otherl_recv, c.ip4ip_recv, c.ip6ip_recv, c.gre_recv,
+  const uint64_t v[] = {c.got_packets, c.eth_recv,    c.vlan_recv,  c.arp_recv,    c.ip4_recv,
+                        c.ip6_recv,    c.otherl_recv, c.ip4ip_recv, c.ip6ip_recv,  c.gre_recv,
                         c.tcp_recv,    c.udp_recv,    c.icmp_recv,  c.othert_recv, c.malformed};
   static_assert(std::size(v) == kStatMalformed + 1);
   std::copy(std::begin(v), std::end(v), out.begin());
@@ -271,8 +288,7 @@ void Prads::Arp(const PacketView& v) {
   std::memcpy(sha.data(), v.arp + 8, 6);
   const std::string* vendor = db_->mac.Vendor(std::span<const uint8_t, 6>(sha));
   const HostKey host = HostOf(spa);
-  Emit(assets_.get(host)->UpdateArp(host, sha, vendor ? *vendor : std::string(), v.vlan,
-                                    v.ts_sec));
+  Emit(assets_.get(host)->UpdateArp(host, sha, vendor ? *vendor : std::string(), v.vlan, v.ts_sec));
 }
 
 void Prads::TcpOs(Pkt& p, Detection d) {

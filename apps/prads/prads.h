@@ -82,10 +82,31 @@ class AssetLog {
 
 /// Indexes of the cluster-wide counters (GlobalStats) — PRADS's `-v` statistics.
 enum StatIndex : uint32_t {
-  kStatGotPackets, kStatEth, kStatVlan, kStatArp, kStatIp4, kStatIp6, kStatOtherLink,
-  kStatIp4Ip, kStatIp6Ip, kStatGre, kStatTcp, kStatUdp, kStatIcmp, kStatOtherTransport,
-  kStatMalformed, kStatSessions, kStatTcpOs, kStatUdpOs, kStatIcmpOs, kStatTcpServices,
-  kStatUdpServices, kStatTcpClients, kStatUdpClients, kStatRecords, kStatCount
+  kStatGotPackets,
+  kStatEth,
+  kStatVlan,
+  kStatArp,
+  kStatIp4,
+  kStatIp6,
+  kStatOtherLink,
+  kStatIp4Ip,
+  kStatIp6Ip,
+  kStatGre,
+  kStatTcp,
+  kStatUdp,
+  kStatIcmp,
+  kStatOtherTransport,
+  kStatMalformed,
+  kStatSessions,
+  kStatTcpOs,
+  kStatUdpOs,
+  kStatIcmpOs,
+  kStatTcpServices,
+  kStatUdpServices,
+  kStatTcpClients,
+  kStatUdpClients,
+  kStatRecords,
+  kStatCount
 };
 /// JSON names of StatIndex, in order.
 extern const char* const kStatNames[kStatCount];
@@ -162,7 +183,7 @@ struct PradsOptions {
   std::string home_nets;    ///< overrides the config's home_nets ("": keep)
   bool any_link = false;    ///< see Prads::Setup::any_link
   uint8_t icmp_frame_addr_low = kPradsFrameAddrLow;  ///< see Prads::Setup
-  bool expire = true;                                  ///< see Prads::Setup
+  bool expire = true;                                ///< see Prads::Setup
   bool quiet = false;  ///< no per-file load counts on stderr (bad lines are still reported)
   /// PRADS's flag pickers (-X, -F, -R, -M, -S, -A, -K, -U, -T, -I, -t), applied in order after
   /// the config file, as PRADS applies them.

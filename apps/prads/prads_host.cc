@@ -13,11 +13,12 @@ namespace prads {
 
 s6::StatusOr<std::unique_ptr<AssetLog>> AssetLog::Open(const std::string& path) {
   std::error_code ec;
-  const bool fresh = !std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0;
+  const bool fresh =
+      !std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0;
   std::FILE* f = std::fopen(path.c_str(), "a");
   if (f == nullptr) {
-    return s6::InvalidArgumentError("cannot open asset log '" + path + "': " +
-                                    std::strerror(errno));
+    return s6::InvalidArgumentError("cannot open asset log '" + path +
+                                    "': " + std::strerror(errno));
   }
   std::unique_ptr<AssetLog> log(new AssetLog(f));
   if (fresh) {
@@ -46,8 +47,7 @@ s6::StatusOr<std::shared_ptr<const Databases>> Databases::Load(const PradsConfig
   tcp.fin = config.FinFile();
   tcp.rst = config.RstFile();
   S6_ASSIGN_OR_RETURN(TcpOsDatabase tcp_os, TcpOsDatabase::Load(tcp, &reports));
-  const ServiceDatabase::Paths svc{config.ServTcpFile(), config.CliTcpFile(),
-                                   config.ServUdpFile()};
+  const ServiceDatabase::Paths svc{config.ServTcpFile(), config.CliTcpFile(), config.ServUdpFile()};
   S6_ASSIGN_OR_RETURN(ServiceDatabase services, ServiceDatabase::Load(svc, &reports));
   LoadReport mac_report;
   S6_ASSIGN_OR_RETURN(MacDatabase mac, MacDatabase::Load(config.MacFile(), &mac_report));
@@ -156,9 +156,9 @@ s6::host::NfDefinition PradsDefinition(PradsOptions& o) {
           },
       .validate = nullptr,
       .create = [&o](s6::Space& space) -> s6::StatusOr<std::unique_ptr<s6::NetworkFunction>> {
-        S6_ASSIGN_OR_RETURN(Prads::Setup setup,
-                            LoadSetup(o, s6::ToUint(space.self()), "s6-prads"));
-        return std::unique_ptr<s6::NetworkFunction>(std::make_unique<Prads>(space, std::move(setup)));
+        S6_ASSIGN_OR_RETURN(Prads::Setup setup, LoadSetup(o, s6::ToUint(space.self()), "s6-prads"));
+        return std::unique_ptr<s6::NetworkFunction>(
+            std::make_unique<Prads>(space, std::move(setup)));
       }};
 }
 

@@ -58,23 +58,29 @@ s6::StatusOr<int> LinkTypeOf(const std::string& path) {
 
 void AddPradsFlags(CLI::App& app, Args& a) {
   app.add_option("-r", a.pcap, "read this capture (pcap or pcapng)")->required();
-  app.add_option("-l", a.nf.asset_log, "append asset records to this file")
-      ->capture_default_str();
+  app.add_option("-l", a.nf.asset_log, "append asset records to this file")->capture_default_str();
   app.add_option("-c", a.nf.config_path, "prads.conf")->capture_default_str();
   app.add_option("-a", a.nf.home_nets, "home nets, e.g. 192.168.0.0/25,10.0.0.0/255.0.0.0");
   app.add_flag("-v", a.verbose, "verbose: list every signature file's load report");
   app.add_flag("-q", a.nf.quiet, "quiet: no statistics on stdout, no load counts on stderr");
   app.add_flag("-d", a.keep_privileges, "accepted (an offline run drops no privileges)");
   // PRADS's flag pickers, applied in command-line order after the config file.
-  const char* picks[][2] = {{"X", "clear all detectors"}, {"F", "FIN"},   {"R", "RST"},
-                            {"M", "MAC and ARP"},        {"S", "SYN"},   {"A", "stray ACK"},
-                            {"K", "SYN+ACK"},            {"U", "UDP services"},
-                            {"T", "TCP servers"},        {"t", "TCP clients"},
+  const char* picks[][2] = {{"X", "clear all detectors"},
+                            {"F", "FIN"},
+                            {"R", "RST"},
+                            {"M", "MAC and ARP"},
+                            {"S", "SYN"},
+                            {"A", "stray ACK"},
+                            {"K", "SYN+ACK"},
+                            {"U", "UDP services"},
+                            {"T", "TCP servers"},
+                            {"t", "TCP clients"},
                             {"I", "ICMP (no effect, as in PRADS)"}};
   for (const auto& [letter, what] : picks) {
     const char ch = letter[0];
-    app.add_flag_callback(std::string("-") + letter, [&a, ch] { a.nf.flag_picks += ch; },
-                          std::string("flag picker: ") + what)
+    app.add_flag_callback(
+           std::string("-") + letter, [&a, ch] { a.nf.flag_picks += ch; },
+           std::string("flag picker: ") + what)
         ->trigger_on_parse()
         ->group("PRADS flag pickers");
   }
@@ -149,14 +155,15 @@ int main(int argc, char** argv) {
   }
   // Reproduce the ICMP fingerprint's first field as Debian's prads prints it for these
   // arguments (see ipfp.h: it is a buffer address in prads).
-  a.nf.icmp_frame_addr_low = prads::DebianPradsFrameAddrLow(
-      a.pcap.size(), a.nf.asset_log.size(), IsPcapng(a.pcap));
+  a.nf.icmp_frame_addr_low =
+      prads::DebianPradsFrameAddrLow(a.pcap.size(), a.nf.asset_log.size(), IsPcapng(a.pcap));
 
   nlohmann::json prads_stats;
   s6::host::CaptureOptions run;
   run.pcap_in = a.pcap;
   run.at_end = [&](s6::NetworkFunction& nf) {
-    prads_stats = nlohmann::json::parse(s6::StatsToJson([&nf](s6::StatsSink& s) { nf.WriteStats(s); }));
+    prads_stats =
+        nlohmann::json::parse(s6::StatsToJson([&nf](s6::StatsSink& s) { nf.WriteStats(s); }));
   };
   const s6::StatusOr<s6::host::CaptureCounts> n =
       s6::host::RunCapture(prads::PradsDefinition(a.nf), run);

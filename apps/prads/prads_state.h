@@ -44,9 +44,8 @@ struct ConnKey {
 class Connection : public s6::SingleWriter {
  public:
   /// First packet (PRADS's cxt_new): its source is the client; the packet itself has no role.
-  void Start(const std::array<uint8_t, 16>& src, uint16_t sport,
-             const std::array<uint8_t, 16>& dst, uint16_t dport, uint8_t proto, uint8_t flags,
-             uint32_t bytes, int64_t ts) {
+  void Start(const std::array<uint8_t, 16>& src, uint16_t sport, const std::array<uint8_t, 16>& dst,
+             uint16_t dport, uint8_t proto, uint8_t flags, uint32_t bytes, int64_t ts) {
     client_addr_ = src;
     client_port_ = sport;
     server_addr_ = dst;
@@ -60,8 +59,8 @@ class Connection : public s6::SingleWriter {
   }
   bool started() const { return started_; }
   /// A later packet: 1 (client) or 2 (server), PRADS's cxt_update_client/server.
-  uint8_t Update(const std::array<uint8_t, 16>& src, uint16_t sport, uint8_t flags,
-                 uint32_t bytes, int64_t ts) {
+  uint8_t Update(const std::array<uint8_t, 16>& src, uint16_t sport, uint8_t flags, uint32_t bytes,
+                 int64_t ts) {
     last_ts_ = ts;
     if (src == client_addr_ && sport == client_port_) {
       client_flags_ |= flags;
@@ -197,8 +196,12 @@ class Asset : public s6::MultiWriter {
   bool Expire(int64_t now, int64_t timeout);
 
   AssetSummary Summary() const S6_STALE_MS(1000) {
-    return {vlan_, first_seen_, last_seen_, static_cast<uint32_t>(os_.size()),
-            static_cast<uint32_t>(services_.size()), has_mac()};
+    return {vlan_,
+            first_seen_,
+            last_seen_,
+            static_cast<uint32_t>(os_.size()),
+            static_cast<uint32_t>(services_.size()),
+            has_mac()};
   }
   int64_t last_seen() const { return last_seen_; }
   std::vector<OsRecord> os() const { return os_; }
@@ -218,7 +221,7 @@ class Asset : public s6::MultiWriter {
   HostKey key_;
   uint16_t vlan_ = 0;
   int64_t first_seen_ = 0, last_seen_ = 0;
-  std::vector<OsRecord> os_;            ///< newest first, as PRADS's list
+  std::vector<OsRecord> os_;             ///< newest first, as PRADS's list
   std::vector<ServiceRecord> services_;  ///< newest first
   std::array<uint8_t, 6> mac_{};
   std::string vendor_;

@@ -105,8 +105,7 @@ struct CaptureOptions {
   std::function<Status(int linktype)> on_open;
   /// Each forwarded frame as it would be written (link-layer prefix included), with the
   /// capture's timestamp (ns) and original length.
-  std::function<void(std::span<const uint8_t> frame, uint64_t ts_ns, uint32_t wire_len)>
-      on_forward;
+  std::function<void(std::span<const uint8_t> frame, uint64_t ts_ns, uint32_t wire_len)> on_forward;
   /// After the last packet, while the instance still runs (e.g. to report the NF's state).
   std::function<void(NetworkFunction& nf)> at_end;
 };

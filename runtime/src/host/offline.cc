@@ -113,12 +113,10 @@ int OfflineMain(int argc, char** argv, const NfDefinition& nf) {
     }
     return usage ? 2 : 1;
   }
-  nlohmann::json stats = {{"packets_read", n->read},
-                          {"packets_written", n->forwarded},
-                          {"packets_dropped", n->dropped},
-                          {"packets_consumed", n->consumed},
-                          {"too_short", n->too_short},
-                          {nf.name, nlohmann::json::parse(nf_stats)}};
+  nlohmann::json stats = {
+      {"packets_read", n->read},       {"packets_written", n->forwarded},
+      {"packets_dropped", n->dropped}, {"packets_consumed", n->consumed},
+      {"too_short", n->too_short},     {nf.name, nlohmann::json::parse(nf_stats)}};
   const std::string text = stats.dump();
   std::printf("%s\n", text.c_str());
   if (!a.stats_json.empty()) {

@@ -3,8 +3,8 @@
 // is new, when it changed, what the log line says, and what expires.
 #include <gtest/gtest.h>
 
-#include "prads_state.h"
 #include "detection.h"
+#include "prads_state.h"
 
 namespace prads {
 namespace {
@@ -132,8 +132,7 @@ TEST(AssetTest, TheLineCarriesTheHostsCurrentVlanAndIpv6Text) {
   k.family = 6;
   k.addr = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10};
   a.Touch(k, 7, 1);
-  EXPECT_EQ(a.UpdateOs(k, Syn("unknown", "i", 2, 64)).text,
-            "2001:db8::10,7,40000,6,SYN,[i],0,2");
+  EXPECT_EQ(a.UpdateOs(k, Syn("unknown", "i", 2, 64)).text, "2001:db8::10,7,40000,6,SYN,[i],0,2");
 }
 
 TEST(AssetTest, ResetForgetsEverySoRecordsAreLoggedAgain) {
@@ -151,7 +150,7 @@ TEST(AssetTest, ExpiryDropsOldRecordsOfRecentAssetsAndWholeIdleAssets) {
   a.UpdateOs(k, Syn("SYN#1", "old", 0));
   a.UpdateOs(k, Syn("SYN#2", "new", 86400));
   EXPECT_FALSE(a.Expire(86430, 86400));  // the asset was seen 30 s ago: keep it
-  ASSERT_EQ(a.os().size(), 1u);           // ... but its record from t=0 is too old
+  ASSERT_EQ(a.os().size(), 1u);          // ... but its record from t=0 is too old
   EXPECT_EQ(a.os()[0].identity, "SYN#2");
   EXPECT_TRUE(a.Expire(86400 * 2, 86400));
 }

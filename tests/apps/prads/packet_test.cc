@@ -11,23 +11,41 @@ namespace prads {
 namespace {
 
 std::vector<uint8_t> Eth(uint16_t type, std::vector<uint8_t> body) {
-  std::vector<uint8_t> f = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, uint8_t(type >> 8),
-                            uint8_t(type)};
+  std::vector<uint8_t> f = {
+      0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, uint8_t(type >> 8), uint8_t(type)};
   f.insert(f.end(), body.begin(), body.end());
   return f;
 }
 
 std::vector<uint8_t> Ip4(uint8_t proto, std::vector<uint8_t> l4, uint16_t extra_total = 0) {
   const uint16_t total = uint16_t(20 + l4.size() + extra_total);
-  std::vector<uint8_t> ip = {0x45, 0, uint8_t(total >> 8), uint8_t(total), 0, 1, 0x40, 0,
-                             64,   proto, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2};
+  std::vector<uint8_t> ip = {0x45,
+                             0,
+                             uint8_t(total >> 8),
+                             uint8_t(total),
+                             0,
+                             1,
+                             0x40,
+                             0,
+                             64,
+                             proto,
+                             0,
+                             0,
+                             192,
+                             0,
+                             2,
+                             1,
+                             192,
+                             0,
+                             2,
+                             2};
   ip.insert(ip.end(), l4.begin(), l4.end());
   return ip;
 }
 
 std::vector<uint8_t> Tcp(uint8_t flags, std::vector<uint8_t> payload, uint8_t offset_words = 5) {
-  std::vector<uint8_t> t = {0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0,
-                            uint8_t(offset_words << 4), flags, 0x20, 0, 0, 0, 0, 0};
+  std::vector<uint8_t> t = {0x9c,  0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, uint8_t(offset_words << 4),
+                            flags, 0x20, 0, 0,  0, 0, 0};
   t.insert(t.end(), payload.begin(), payload.end());
   return t;
 }

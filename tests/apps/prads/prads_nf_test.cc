@@ -28,9 +28,7 @@ namespace {
 using Frame = s6test::CapturedFrame;
 using s6test::ReadCapture;
 
-std::string Data(const std::string& name) {
-  return std::string(S6_TEST_PCAPS) + "/prads/" + name;
-}
+std::string Data(const std::string& name) { return std::string(S6_TEST_PCAPS) + "/prads/" + name; }
 
 std::string LogDir() { return ::testing::TempDir() + "s6-prads-nf-" + std::to_string(::getpid()); }
 
@@ -108,8 +106,8 @@ int ByConnection(const Frame& f, int n) {
 }
 
 TEST_F(PradsNfTest, TwoInstancesLogWhatOneLogs) {
-  for (const char* name : {"prads_crafted.pcap", "smtp-starttls.pcap", "punycode-idn.pcap",
-                           "tcp_scan.pcapng"}) {
+  for (const char* name :
+       {"prads_crafted.pcap", "smtp-starttls.pcap", "punycode-idn.pcap", "tcp_scan.pcapng"}) {
     SCOPED_TRACE(name);
     const std::vector<Frame> frames = ReadCapture(Data(name));
     ASSERT_FALSE(frames.empty());
@@ -139,7 +137,8 @@ TEST_F(PradsNfTest, HostileFramesAreCountedAndNeverLogGarbage) {
     hostile.push_back(std::move(f));
   }
   std::vector<uint64_t> counters;
-  const auto records = Run(1, hostile, [](size_t, const Frame&) { return 0; }, &counters);
+  const auto records = Run(
+      1, hostile, [](size_t, const Frame&) { return 0; }, &counters);
   EXPECT_EQ(counters[kStatGotPackets], hostile.size());
   EXPECT_GT(counters[kStatMalformed], 1000u);
   for (const std::string& r : records) {  // whatever was logged is a well-formed record
