@@ -25,10 +25,10 @@ using s6::net::Load16;
 
 constexpr uint32_t kEthHeaderLen = 14;
 constexpr uint32_t kSnapLength = 1604;  // PRADS's SNAPLENGTH: end_ptr never goes further
-constexpr uint16_t kEthIpv4 = 0x0800;
+constexpr uint16_t kEthIpv4 = s6::net::kEtherTypeIpv4;
 constexpr uint16_t kEthIpv6 = 0x86dd;
 constexpr uint16_t kEthArp = 0x0806;
-constexpr uint16_t kEthVlan = 0x8100;
+constexpr uint16_t kEthVlan = s6::net::kEtherTypeVlan;
 constexpr uint16_t kEthQinQPrads = 0x9100 | 0x9200 | 0x9300 | 0x88a8;
 constexpr uint8_t kIpProtoIp4Prads = 94;  // PRADS's IP_PROTO_IP4
 constexpr uint8_t kIpProtoIp6 = 41;

@@ -43,8 +43,14 @@ namespace {
 
 using std::chrono::seconds;
 
-constexpr uint8_t kTcpFin = 0x01, kTcpSyn = 0x02, kTcpRst = 0x04, kTcpAck = 0x10;
-constexpr uint8_t kProtoTcp = 6, kProtoUdp = 17, kProtoIcmp = 1, kProtoIcmp6 = 58, kProtoGre = 47;
+using s6::net::kProtoIcmp;
+using s6::net::kProtoTcp;
+using s6::net::kProtoUdp;
+using s6::net::kTcpAck;
+using s6::net::kTcpFin;
+using s6::net::kTcpRst;
+using s6::net::kTcpSyn;
+constexpr uint8_t kProtoIcmp6 = 58, kProtoGre = 47;
 constexpr uint16_t kArpReply = 2;
 constexpr int64_t kAssetTimeout = 86400;  // PRADS's ASSET_TIMEOUT
 constexpr seconds kAssetScanPeriod{60};   // PRADS's SIG_ALRM

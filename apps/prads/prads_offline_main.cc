@@ -46,16 +46,6 @@ bool IsPcapng(const std::string& path) {
   return f.read(magic, 4) && std::memcmp(magic, "\x0a\x0d\x0d\x0a", 4) == 0;
 }
 
-// Link type of `path` (libpcap reads pcap and pcapng), or the error text.
-s6::StatusOr<int> LinkTypeOf(const std::string& path) {
-  char err[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* p = pcap_open_offline(path.c_str(), err);
-  if (p == nullptr) return s6::InvalidArgumentError("cannot read '" + path + "': " + err);
-  const int lt = pcap_datalink(p);
-  pcap_close(p);
-  return lt;
-}
-
 void AddPradsFlags(CLI::App& app, Args& a) {
   app.add_option("-r", a.pcap, "read this capture (pcap or pcapng)")->required();
   app.add_option("-l", a.nf.asset_log, "append asset records to this file")->capture_default_str();
@@ -136,20 +126,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s: %s\n", kProgram, st.message().c_str());
     return 2;
   }
-  const s6::StatusOr<int> linktype = LinkTypeOf(a.pcap);
-  if (!linktype.ok()) {
-    std::fprintf(stderr, "%s: %s\n", kProgram, linktype.status().message().c_str());
-    return 2;
-  }
-  if (*linktype != DLT_EN10MB && !a.nf.any_link) {
-    const char* name = pcap_datalink_val_to_name(*linktype);
-    std::fprintf(stderr,
-                 "%s: '%s': link type %d (%s) is not Ethernet; PRADS reads every frame as "
-                 "Ethernet and finds no assets in it. Use --any-link to decode it.\n",
-                 kProgram, a.pcap.c_str(), *linktype, name != nullptr ? name : "unknown");
-    return 2;
-  }
-
   if (app.count("-c") == 0 && !std::filesystem::exists(a.nf.config_path)) {
     a.nf.config_path.clear();  // no prads.conf installed: PRADS's defaults, as prads does
   }
@@ -161,6 +137,15 @@ int main(int argc, char** argv) {
   nlohmann::json prads_stats;
   s6::host::CaptureOptions run;
   run.pcap_in = a.pcap;
+  run.on_open = [&a](int linktype) -> s6::Status {
+    if (linktype == DLT_EN10MB || a.nf.any_link) return s6::OkStatus();
+    const char* name = pcap_datalink_val_to_name(linktype);
+    return s6::InvalidArgumentError(
+        "'" + a.pcap + "': link type " + std::to_string(linktype) + " (" +
+        (name != nullptr ? name : "unknown") +
+        ") is not Ethernet; PRADS reads every frame as Ethernet and finds no assets in it. Use "
+        "--any-link to decode it.");
+  };
   run.at_end = [&](s6::NetworkFunction& nf) {
     prads_stats =
         nlohmann::json::parse(s6::StatsToJson([&nf](s6::StatsSink& s) { nf.WriteStats(s); }));

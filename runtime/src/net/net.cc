@@ -197,8 +197,10 @@ void WriteCaptureTime(uint8_t* at, uint64_t capture_ns) noexcept {
 }
 
 uint64_t ReadCaptureTime(std::span<const uint8_t> frame) noexcept {
-  // Only the tail is read: a frame without the block costs one comparison.
-  if (frame.size() < kCaptureTimeBytes + 34) return 0;
+  // Only the tail is read: a frame without the block costs one comparison. Shorter than an
+  // Ethernet and an IPv4 header plus the block, it cannot carry one.
+  constexpr std::size_t kEthIpv4Headers = 14 + 20;
+  if (frame.size() < kCaptureTimeBytes + kEthIpv4Headers) return 0;
   const uint8_t* at = frame.data() + frame.size() - kCaptureTimeBytes;
   if (Load32(at) != kCaptureTimeMagic) return 0;
   return (uint64_t{Load32(at + 4)} << 32) | Load32(at + 8);

@@ -58,7 +58,7 @@ class PcapReplay {
     uint32_t flow = 0;  // within the file
     uint32_t seq = 0;   // within the flow
     uint8_t tcp_flags = 0;
-    bool last = false;  // the flow's final packet in the file
+    bool last = false;        // the flow's final packet in the file
     uint64_t capture_ns = 0;  // its timestamp in the capture, carried in the trailer
   };
   PcapReplay() = default;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // pcap replay: the vendored captures replay in file order with their bytes intact and a trailer
 // after the datagram — the probe, which ReadProbe finds (also after NAT-style in-place
-// rewriting), and the packet's capture time, which net::ReadCaptureTime finds — flows are numbered per 5-tuple and fresh in every loop with
-// consecutive sequences; raw IPv4 captures get an Ethernet header; other link types, non-IPv4
-// frames, other protocols, cut or oversized packets are skipped; unreadable files are errors.
+// rewriting), and the packet's capture time, which net::ReadCaptureTime finds — flows are numbered
+// per 5-tuple and fresh in every loop with consecutive sequences; raw IPv4 captures get an Ethernet
+// header; other link types, non-IPv4 frames, other protocols, cut or oversized packets are skipped;
+// unreadable files are errors.
 #include "trafgen/pcap_replay.h"
 
 #include <gtest/gtest.h>
