@@ -11,13 +11,14 @@
 #include "classification.h"
 
 namespace snort {
-namespace {
 
 std::string AddressText(const std::array<uint8_t, 16>& a, bool v6) {
   char buf[INET6_ADDRSTRLEN] = {};
   inet_ntop(v6 ? AF_INET6 : AF_INET, a.data(), buf, sizeof buf);
   return buf;
 }
+
+namespace {
 
 std::string_view ProtoName(Protocol p) {
   switch (p) {

@@ -6,6 +6,7 @@
 // as Snort does (UTC here: set TZ for another zone).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -25,6 +26,9 @@ struct AlertEvent {
   uint16_t src_port = 0, dst_port = 0;
   bool has_ports = false;  ///< TCP and UDP print ports
 };
+
+/// An address as Snort prints it (`v6`: all 16 bytes, else the first 4).
+std::string AddressText(const std::array<uint8_t, 16>& addr, bool v6);
 
 /// The event `rule` raises on a packet with `header`, captured at `ts_ns`.
 AlertEvent MakeEvent(const Rule& rule, const PacketHeader& header, uint64_t ts_ns);

@@ -39,6 +39,7 @@
 
 #include <s6/status.h>
 
+#include "flowbits.h"
 #include "rules.h"
 
 namespace snort {
@@ -119,15 +120,6 @@ struct PacketFacts {
   uint16_t sip_status_code = 0;  ///< response status (0 for requests)
 };
 
-/// A flow's flowbits (ids from RuleSet::flowbit_names). Plain data.
-struct FlowBits {
-  std::vector<uint64_t> words;
-  bool Test(uint16_t id) const;
-  void Set(uint16_t id);
-  void Clear(uint16_t id);
-  void Toggle(uint16_t id);
-};
-
 /// A flowbits setter of a matched rule, to apply after the match.
 struct FlowbitOp {
   Flowbits::Op op = Flowbits::Op::kSet;
@@ -177,8 +169,9 @@ struct PacketHeader {
 };
 
 /// Rule header check: protocol (an `ip` rule takes every IP packet), addresses, ports (tcp and
-/// udp rules only), both ways for `<>`.
-bool HeaderMatches(const RuleHeader& h, const PacketHeader& p);
+/// udp rules only, unless `check_ports` is false: a rule reached through its service's group),
+/// both ways for `<>`.
+bool HeaderMatches(const RuleHeader& h, const PacketHeader& p, bool check_ports = true);
 
 struct EvalOptions {
   /// The rule's fast pattern was found by the prefilter in its buffer, so a fast-pattern-only

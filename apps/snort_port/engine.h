@@ -6,9 +6,24 @@
 // contents are negated, are evaluated on every packet. Inspect then scans each buffer present
 // once, takes the union of the rules whose fast pattern occurred plus the always-evaluated
 // ones, and verifies each candidate in rule order: header (protocol, addresses, ports),
-// service, then the full option list (Detector). A matching rule's flowbit operations are
+// service, PDU section, then the full option list (Detector). A matching rule's flowbit operations are
 // applied before the next candidate is evaluated — unless `allow` (the caller's
 // detection_filter decision) suppresses it, in which case, as in Snort, they are not.
+//
+// Which rules a packet can reach follows Snort 3's rule groups (fp_detect.cc, fp_create.cc,
+// detection_options.cc match_rtn):
+//  - service: on a flow whose service is known, a rule that lists services fires only when the
+//    flow's is among them, and then its ports are not checked (it is reached through the
+//    service's group); rules without services check their ports. On a flow with no known
+//    service, service-only rules (they use a service buffer) never fire and the others check
+//    their ports as usual;
+//  - PDU section (pdu_section.h): each rule has the latest HTTP section its options read
+//    (http_uri, http_header, ... -> header; http_client_body, file_data, pkt_data and any
+//    cursor read before a buffer is chosen -> body). Through the http service's group a rule
+//    is searched only in PDUs of its section; a pkt_data fast pattern of a rule with no service
+//    option is searched in non-HTTP packets and HTTP bodies; through port groups (no service)
+//    fast patterns other than pkt_data are searched only in non-HTTP packets. Rules without a
+//    fast pattern are evaluated in every section.
 //
 // The naive mode verifies every rule on every packet with no prefilter: the baseline of the
 // benchmark. Both modes must raise the same alerts (a test checks it).
@@ -30,6 +45,19 @@
 
 namespace snort {
 
+/// Snort's PduSection of the packet being inspected: kNone for raw packets and PDUs of
+/// services without sections, the HTTP section otherwise.
+enum class Section : uint8_t { kNone, kHeader, kBody, kTrailer };
+
+/// Where a packet sits in its flow: the flow's service ("" when unknown) and the PDU section.
+struct Where {
+  Where() = default;
+  Where(std::string_view s, Section sec = Section::kNone) : service(s), section(sec) {}
+  Where(const char* s, Section sec = Section::kNone) : service(s), section(sec) {}
+  std::string_view service;
+  Section section = Section::kNone;
+};
+
 class Engine {
  public:
   enum class Mode : uint8_t { kPrefilter, kNaive };
@@ -50,11 +78,11 @@ class Engine {
   ~Engine();
 
   /// The indexes (into rules().rules) of the rules that alert on this packet, in rule order.
-  /// `service` is the flow's identified service ("http", ...; empty if none): rules that are
-  /// service-only fire only on a flow of one of their services. `bits` are the flow's flowbits,
-  /// updated. `allow(rule)`, if given, decides a matched rule's detection_filter.
+  /// `where` is the flow's identified service and the PDU's section (see the file comment).
+  /// `bits` are the flow's flowbits, updated. `allow(rule)`, if given, decides a matched
+  /// rule's detection_filter.
   std::vector<size_t> Inspect(const PacketHeader& header, const Buffers& buffers,
-                              const PacketFacts& facts, std::string_view service, FlowBits* bits,
+                              const PacketFacts& facts, const Where& where, FlowBits* bits,
                               const std::function<bool(size_t)>& allow = nullptr);
 
   const RuleSet& rules() const { return detector_.rules(); }
@@ -64,12 +92,20 @@ class Engine {
 
  private:
   explicit Engine(Detector detector, Mode mode) : detector_(std::move(detector)), mode_(mode) {}
-  bool ServiceAllows(const Rule& rule, std::string_view service) const;
+  // What decides whether rule i can be reached by a packet (see the file comment).
+  struct Reach {
+    uint8_t own_sections = 0;  ///< bit per Section: the rule's latest section
+    bool fp_pkt_data = false;  ///< its fast pattern is in pkt_data
+    bool nfp = false;          ///< no fast pattern: every section
+  };
+  // Whether rule i is reached by a packet of `where`; *check_ports: whether its ports count.
+  bool Reaches(size_t i, const Where& where, bool* check_ports) const;
 
   Detector detector_;
   Mode mode_;
   std::vector<Prefilter> prefilters_;  ///< indexed by Buffer
   std::vector<size_t> always_;
+  std::vector<Reach> reach_;  ///< per rule
   std::vector<uint32_t> scratch_;
   std::vector<uint8_t> from_prefilter_;  ///< per rule, reused between calls
   Stats stats_;

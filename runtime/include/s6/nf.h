@@ -90,6 +90,12 @@ class NetworkFunction {
   }
   /// Per packet, in the packet's micro-thread.
   virtual Verdict Process(Packet& packet, Context& ctx) = 0;
+  /// Once, in a micro-thread, when the traffic has ended: the end of an offline capture, or
+  /// an instance stopping (a signal, its duration, s6ctl's stop). An NF that buffers (stream
+  /// reassembly, a parser waiting for more) finishes its work on what it holds, as a tool
+  /// does at the end of its input. Remote calls may fail or time out here if peers are
+  /// stopping too. The default does nothing.
+  virtual void Finish(Context& ctx) { (void)ctx; }
   /// Reports the NF's counters (they appear under "nf" in the instance's stats). Called by
   /// the stats writer on the data-plane thread, between packets.
   virtual void WriteStats(StatsSink& out) const { (void)out; }

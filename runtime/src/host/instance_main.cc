@@ -292,6 +292,16 @@ int InstanceMain(int argc, char** argv, const NfDefinition& nf) {
     }
   }
   for (int i = 0; i < 10; ++i) inst.RunOnce(0);  // flush what the last packets produced
+  // The NF's end-of-traffic work, bounded: peers may be stopping too.
+  bool finished = false;
+  if (inst.Spawn([&] {
+        (*created)->Finish(inst);
+        finished = true;
+      })) {
+    const auto deadline = Clock::now() + std::chrono::seconds(2);
+    while (!finished && Clock::now() < deadline) inst.RunOnce(1);
+    if (!finished) log->warn("{}: the end-of-traffic work did not finish within 2 s", nf.name);
+  }
   write_stats();
   if (sigfd >= 0) ::close(sigfd);
   log->info("instance {} stopped", a.id);

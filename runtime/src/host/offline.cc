@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,16 +47,21 @@ struct DumperCloser {
 
 // Runs one packet through the NF to completion; false when it could not (no micro-thread, or
 // it never finished: an NF waiting on something an offline run never delivers).
-bool ProcessOne(Instance& inst, NetworkFunction& nf, Packet& pkt, Verdict& verdict) {
+// Runs `fn` in a micro-thread of `inst` to completion (false if it never finished).
+bool RunToCompletion(Instance& inst, const std::function<void()>& fn) {
   bool done = false;
   if (!inst.Spawn([&] {
-        verdict = nf.Process(pkt, inst);
+        fn();
         done = true;
       })) {
     return false;
   }
   for (int spins = 0; !done && spins < 1'000'000; ++spins) inst.RunOnce(0);
   return done;
+}
+
+bool ProcessOne(Instance& inst, NetworkFunction& nf, Packet& pkt, Verdict& verdict) {
+  return RunToCompletion(inst, [&] { verdict = nf.Process(pkt, inst); });
 }
 
 }  // namespace
@@ -198,6 +204,9 @@ StatusOr<CaptureCounts> RunCapture(const NfDefinition& nf, const CaptureOptions&
   }
   if (rc == -1) {
     return InvalidArgumentError("reading '" + options.pcap_in + "': " + pcap_geterr(in.get()));
+  }
+  if (!RunToCompletion(inst, [&] { fn.Finish(inst); })) {
+    return InternalError("the NF's end-of-capture work did not finish");
   }
   if (options.at_end) options.at_end(fn);
   return n;

@@ -99,7 +99,40 @@ TEST(EngineTest, ServiceOnlyRulesWaitForTheirService) {
   b.http_uri = "/cgi-bin/x";
   FlowBits bits;
   EXPECT_TRUE(e->Inspect(TcpTo80(), b, Established(0), "", &bits).empty());
-  EXPECT_EQ(e->Inspect(TcpTo80(), b, Established(0), "http", &bits), (std::vector<size_t>{0}));
+  EXPECT_EQ(e->Inspect(TcpTo80(), b, Established(0), {"http", Section::kHeader}, &bits),
+            (std::vector<size_t>{0}));
+  // Its section is the header: an HTTP body PDU does not reach it, nor does another service.
+  EXPECT_TRUE(e->Inspect(TcpTo80(), b, Established(0), {"http", Section::kBody}, &bits).empty());
+  EXPECT_TRUE(e->Inspect(TcpTo80(), b, Established(0), {"ftp"}, &bits).empty());
+}
+
+TEST(EngineTest, ServicesAndSectionsFollowSnortsRuleGroups) {
+  auto e = Engine::Create(Parse(
+      // 0: a service rule on port 80: any port once the service is known, port 80 before.
+      "alert tcp any any -> any 80 (msg:\"s\"; content:\"abc\"; metadata:service http; "
+      "sid:30;)\n"
+      // 1: no service: ports always count; pkt_data: raw packets and HTTP bodies only.
+      "alert tcp any any -> any 80 (msg:\"p\"; content:\"abc\"; sid:31;)\n"
+      // 2: lists dns only: never on an http flow.
+      "alert tcp any any -> any any (msg:\"d\"; content:\"abc\"; metadata:service dns; "
+      "sid:32;)\n"
+      // 3: uri and client body: evaluated at the body.
+      "alert tcp any any -> any any (msg:\"b\"; content:\"abc\"; http_uri; "
+      "content:\"abc\"; http_client_body; sid:33;)\n"));
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  Buffers b;
+  b.pkt_data = b.raw_data = b.http_uri = b.http_client_body = "abc";
+  FlowBits bits;
+  PacketHeader to8080 = TcpTo80();
+  to8080.dst_port = 8080;
+  using V = std::vector<size_t>;
+  EXPECT_EQ(e->Inspect(TcpTo80(), b, Established(3), {}, &bits), (V{0, 1, 2}));
+  EXPECT_EQ(e->Inspect(to8080, b, Established(3), {}, &bits), (V{2}));
+  EXPECT_EQ(e->Inspect(to8080, b, Established(3), {"http", Section::kBody}, &bits), (V{0, 3}));
+  EXPECT_EQ(e->Inspect(TcpTo80(), b, Established(3), {"http", Section::kBody}, &bits),
+            (V{0, 1, 3}));
+  EXPECT_EQ(e->Inspect(TcpTo80(), b, Established(3), {"http", Section::kHeader}, &bits), (V{}));
+  EXPECT_EQ(e->Inspect(to8080, b, Established(3), {"dns"}, &bits), (V{2}));
 }
 
 TEST(EngineTest, PrefilterAndNaiveAgreeOnCommunityRules) {
@@ -126,8 +159,9 @@ TEST(EngineTest, PrefilterAndNaiveAgreeOnCommunityRules) {
     b.pkt_data = b.raw_data = b.file_data = b.http_uri = b.http_raw_uri = b.http_header =
         b.http_raw_header = b.http_client_body = p;
     FlowBits f1, f2;
-    const auto a = pre->Inspect(TcpTo80(), b, Established(uint32_t(p.size())), "http", &f1);
-    const auto c = naive->Inspect(TcpTo80(), b, Established(uint32_t(p.size())), "http", &f2);
+    const Where where{"http", k % 2 ? Section::kBody : Section::kHeader};
+    const auto a = pre->Inspect(TcpTo80(), b, Established(uint32_t(p.size())), where, &f1);
+    const auto c = naive->Inspect(TcpTo80(), b, Established(uint32_t(p.size())), where, &f2);
     ASSERT_EQ(a, c) << p;
     alerts += a.size();
   }
