@@ -24,8 +24,9 @@ PACKAGES=(
   # PRADS: signature matching (PCRE2); the reference prads 0.3.3 and its signature files;
   # Python with dpkt for the differential and benchmark scripts
   libpcre2-dev prads python3 python3-dpkt
-  # Snort port: Hyperscan (multi-pattern prefilter), zlib (HTTP body decompression)
-  libhyperscan-dev zlib1g-dev
+  # Snort port: Hyperscan (multi-pattern prefilter), zlib (HTTP body decompression); scapy
+  # crafts the per-option test packets
+  libhyperscan-dev zlib1g-dev python3-scapy
 )
 
 missing=()

@@ -172,11 +172,15 @@ void Steering::SetInstances(std::vector<uint32_t> instances) {
 }
 
 uint32_t Steering::Home(const net::FiveTuple& t) const {
+  // Both directions of a connection hash alike (the endpoints in a canonical order), as a
+  // load balancer in front of stateful NFs steers them: one instance sees the connection's
+  // packets in order.
+  const bool swap = t.src_ip > t.dst_ip || (t.src_ip == t.dst_ip && t.src_port > t.dst_port);
   uint8_t b[13];
-  net::Store32(b, t.src_ip);
-  net::Store32(b + 4, t.dst_ip);
-  net::Store16(b + 8, t.src_port);
-  net::Store16(b + 10, t.dst_port);
+  net::Store32(b, swap ? t.dst_ip : t.src_ip);
+  net::Store32(b + 4, swap ? t.src_ip : t.dst_ip);
+  net::Store16(b + 8, swap ? t.dst_port : t.src_port);
+  net::Store16(b + 10, swap ? t.src_port : t.dst_port);
   b[12] = t.proto;
   uint32_t best = instances_.front();
   uint64_t best_score = 0;
