@@ -2,6 +2,7 @@
 #include "engine.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace snort {
@@ -100,6 +101,19 @@ s6::StatusOr<Engine> Engine::Create(RuleSet rules, Mode mode) {
     }
     by_buffer[std::size_t(fp->buffer)].push_back({uint32_t(i), fp->pattern, fp->nocase});
   }
+  // Always-evaluated rules per packet protocol: a protocol's own rules and the `ip` ones.
+  e.always_by_proto_.resize(4);
+  for (size_t i : e.always_) {
+    const Protocol rp = e.rules().rules[i].header.protocol;
+    for (size_t p = 0; p < 4; ++p) {
+      if (rp == Protocol::kIp || size_t(rp) == p) e.always_by_proto_[p].push_back(i);
+    }
+  }
+  // Raw packets have pkt_data == raw_data: one database of both buffers' patterns scans them
+  // in one pass.
+  std::vector<Prefilter::Pattern> both = by_buffer[size_t(Buffer::kPktData)];
+  for (const Prefilter::Pattern& p : by_buffer[size_t(Buffer::kRawData)]) both.push_back(p);
+  S6_ASSIGN_OR_RETURN(e.pkt_and_raw_, Prefilter::Build(both));
   for (std::vector<Prefilter::Pattern>& patterns : by_buffer) {
     S6_ASSIGN_OR_RETURN(Prefilter f, Prefilter::Build(patterns));
     e.prefilters_.push_back(std::move(f));
@@ -144,16 +158,28 @@ std::vector<size_t> Engine::Inspect(const PacketHeader& header, const Buffers& b
     for (std::size_t i = 0; i < candidates.size(); ++i) candidates[i] = i;
   } else {
     scratch_.clear();
+    const bool same_raw = buffers.pkt_data.data() == buffers.raw_data.data() &&
+                          buffers.pkt_data.size() == buffers.raw_data.size();
     for (std::size_t b = 0; b < prefilters_.size(); ++b) {
-      prefilters_[b].Scan(buffers.Get(static_cast<Buffer>(b)), &scratch_);
+      if (same_raw && b == size_t(Buffer::kPktData)) {
+        pkt_and_raw_.Scan(buffers.pkt_data, &scratch_);
+      } else if (!(same_raw && b == size_t(Buffer::kRawData))) {
+        prefilters_[b].Scan(buffers.Get(static_cast<Buffer>(b)), &scratch_);
+      }
     }
-    candidates.assign(always_.begin(), always_.end());
+    // The prefilter's hits (few, unique thanks to from_prefilter_) merged into the sorted
+    // always-evaluated rules of the packet's protocol.
+    std::vector<size_t> hits;
+    hits.reserve(scratch_.size());
     for (uint32_t id : scratch_) {
-      if (!from_prefilter_[id]) candidates.push_back(id);
+      if (!from_prefilter_[id]) hits.push_back(id);
       from_prefilter_[id] = 1;
     }
-    std::sort(candidates.begin(), candidates.end());
-    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    std::sort(hits.begin(), hits.end());
+    const std::vector<size_t>& always = always_by_proto_[size_t(header.protocol)];
+    candidates.reserve(always.size() + hits.size());
+    std::set_union(always.begin(), always.end(), hits.begin(), hits.end(),
+                   std::back_inserter(candidates));
   }
   // Which candidates the prefilter vouched for, taken out of the shared scratch before any
   // verification: `allow` may suspend the caller's micro-thread, and another packet may use

@@ -104,7 +104,9 @@ class Engine {
   Detector detector_;
   Mode mode_;
   std::vector<Prefilter> prefilters_;  ///< indexed by Buffer
+  Prefilter pkt_and_raw_;              ///< pkt_data's and raw_data's patterns together
   std::vector<size_t> always_;
+  std::vector<std::vector<size_t>> always_by_proto_;  ///< indexed by Protocol
   std::vector<Reach> reach_;  ///< per rule
   std::vector<uint32_t> scratch_;
   std::vector<uint8_t> from_prefilter_;  ///< per rule, reused between calls

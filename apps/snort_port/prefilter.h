@@ -35,6 +35,8 @@ class Prefilter {
   /// Compiles `patterns` (empty ones are ignored). InvalidArgument if Hyperscan refuses them.
   static s6::StatusOr<Prefilter> Build(const std::vector<Pattern>& patterns);
 
+  /// An empty prefilter: Scan finds nothing.
+  Prefilter() = default;
   Prefilter(Prefilter&&) noexcept;
   Prefilter& operator=(Prefilter&&) noexcept;
   ~Prefilter();
@@ -51,7 +53,6 @@ class Prefilter {
   struct ScratchFree {
     void operator()(hs_scratch* s) const noexcept;
   };
-  Prefilter() = default;
 
   std::unique_ptr<hs_database, DbFree> db_;
   std::unique_ptr<hs_scratch, ScratchFree> scratch_;

@@ -52,11 +52,15 @@ std::vector<LogicalLine> ReadLogicalLines(std::string_view text, bool uncomment,
   size_t pos = 0;
   LogicalLine cur;
   bool continuing = false;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
-    ++lineno;
+  // A continuation on the last line ends the rule with the text (one more empty line).
+  while (pos < text.size() || continuing) {
+    std::string_view line;
+    if (pos < text.size()) {
+      size_t nl = text.find('\n', pos);
+      line = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
+      pos = nl == std::string_view::npos ? text.size() : nl + 1;
+      ++lineno;
+    }
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!continuing) {
       cur = LogicalLine{lineno, "", false};

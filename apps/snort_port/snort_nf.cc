@@ -10,7 +10,7 @@
 namespace snort {
 
 const char* const kStatNames[kStatCount] = {
-    "packets",        "not_ip",          "malformed",         "fragments",
+    "packets",        "bytes",           "not_ip",          "malformed",         "fragments",
     "tcp",            "udp",             "icmp",              "other_ip",
     "flows",          "sessions",        "untracked_tcp",     "raw_inspections",
     "raw_skipped",    "http_sections",   "service_pdus",      "flows_flushed",
@@ -178,6 +178,7 @@ SnortNf::SnortNf(s6::Space& space, Setup setup)
 
 s6::Verdict SnortNf::Process(s6::Packet& packet, s6::Context& /*ctx*/) {
   ++stats_[kStatPackets];
+  stats_[kStatBytes] += packet.len;
   Pkt p;
   p.ts_ns = packet.capture_ns != 0 ? packet.capture_ns : packet.rx_ns;
   latest_ns_ = std::max(latest_ns_, p.ts_ns);

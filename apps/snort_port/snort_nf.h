@@ -85,6 +85,7 @@ class AlertOutput {
 /// Indexes of the NF's counters.
 enum Stat : uint32_t {
   kStatPackets,
+  kStatBytes,
   kStatNotIp,
   kStatMalformed,
   kStatFragments,

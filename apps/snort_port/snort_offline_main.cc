@@ -15,6 +15,7 @@
 // through the object space of one instance whose clock follows the capture; at the end,
 // every open flow is flushed and inspected. Exit status: 0 ok, 1 runtime error, 2 usage or
 // bad input.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -122,16 +123,25 @@ int main(int argc, char** argv) {
   }
   nlohmann::json counters, hosts;
   s6::Status alerts_written = s6::OkStatus();
+  // Packet processing time: from the NF's creation (rules compiled) to the end of the capture.
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point created, ended;
+  s6::host::NfDefinition def = snort::SnortDefinition(a.nf);
+  def.create = [&created, create = def.create](s6::Space& space) {
+    auto nf = create(space);
+    created = Clock::now();
+    return nf;
+  };
   s6::host::CaptureOptions run;
   run.pcap_in = a.pcap;
   run.at_end = [&](s6::NetworkFunction& fn) {
+    ended = Clock::now();
     counters = nlohmann::json::parse(s6::StatsToJson([&fn](s6::StatsSink& s) { fn.WriteStats(s); }));
     auto& nf = static_cast<snort::SnortNf&>(fn);
     alerts_written = nf.FlushAlerts();
     if (!a.host_report.empty()) hosts = HostReport(nf);
   };
-  const s6::StatusOr<s6::host::CaptureCounts> n =
-      s6::host::RunCapture(snort::SnortDefinition(a.nf), run);
+  const s6::StatusOr<s6::host::CaptureCounts> n = s6::host::RunCapture(def, run);
   if (!n.ok()) {
     std::fprintf(stderr, "%s: %s\n", kProgram, n.status().message().c_str());
     return n.status().code() == s6::StatusCode::kInvalidArgument ? 2 : 1;
@@ -143,6 +153,7 @@ int main(int argc, char** argv) {
   const nlohmann::json out = {{"capture", a.pcap},
                               {"packets_read", n->read},
                               {"too_short", n->too_short},
+                              {"processing_ns", (ended - created).count()},
                               {"snort", counters}};
   if (!a.nf.quiet) std::fprintf(a.log_dir.empty() ? stderr : stdout, "%s\n", out.dump().c_str());
   if (!a.stats_json.empty() && !WriteJson(a.stats_json, out)) {

@@ -80,10 +80,10 @@ struct SegmentInfo {
 
 /// What became of this packet's payload.
 enum class TcpPayloadKind : uint8_t {
-  kNone,        ///< no payload (or SYN/RST payload, which is not reassembled)
+  kNone,        ///< no payload (or RST payload, which is not reassembled)
   kNew,         ///< at least one new byte (delivered now or queued behind a hole)
   kRetransmit,  ///< every byte was already delivered or queued
-  kIgnored,     ///< not reassembled: out of window, after FIN, or no session
+  kIgnored,     ///< not reassembled: SYN payload, out of window, after FIN, or no session
 };
 
 /// Contiguous in-sequence bytes. `after_gap`: bytes were skipped right before this chunk.
