@@ -92,33 +92,45 @@ s6::StatusOr<Engine> Engine::Create(RuleSet rules, Mode mode) {
     r.fp_pkt_data = !r.nfp && fp->buffer == Buffer::kPktData;
   }
   if (mode == Mode::kNaive) return e;
-  std::vector<std::vector<Prefilter::Pattern>> by_buffer(std::size_t(Buffer::kCount));
+  // One group per packet protocol (Snort's port groups, split by protocol only): the rules of
+  // that protocol and the `ip` rules. (Splitting further by the flow's service, as Snort's
+  // service groups do, was measured: 4% faster on the corpus for 11x the compile time.)
+  for (size_t p = 0; p < 4; ++p) {
+    std::vector<size_t> members;
+    for (std::size_t i = 0; i < n; ++i) {
+      const Protocol rp = e.rules().rules[i].header.protocol;
+      if (rp == Protocol::kIp || size_t(rp) == p) members.push_back(i);
+    }
+    S6_ASSIGN_OR_RETURN(Group g, e.BuildGroup(members));
+    e.groups_.push_back(std::move(g));
+  }
   for (std::size_t i = 0; i < n; ++i) {
-    const FastPatternInfo* fp = e.detector_.fast_pattern(i);
-    if (fp == nullptr || fp->negated || fp->pattern.empty() || fp->buffer == Buffer::kBase64Data) {
-      e.always_.push_back(i);
+    if (e.reach_[i].nfp) e.always_.push_back(i);
+  }
+  return e;
+}
+
+s6::StatusOr<Engine::Group> Engine::BuildGroup(const std::vector<size_t>& members) const {
+  Group g;
+  std::vector<std::vector<Prefilter::Pattern>> by_buffer(std::size_t(Buffer::kCount));
+  for (size_t i : members) {
+    if (reach_[i].nfp) {
+      g.always.push_back(i);
       continue;
     }
+    const FastPatternInfo* fp = detector_.fast_pattern(i);
     by_buffer[std::size_t(fp->buffer)].push_back({uint32_t(i), fp->pattern, fp->nocase});
-  }
-  // Always-evaluated rules per packet protocol: a protocol's own rules and the `ip` ones.
-  e.always_by_proto_.resize(4);
-  for (size_t i : e.always_) {
-    const Protocol rp = e.rules().rules[i].header.protocol;
-    for (size_t p = 0; p < 4; ++p) {
-      if (rp == Protocol::kIp || size_t(rp) == p) e.always_by_proto_[p].push_back(i);
-    }
   }
   // Raw packets have pkt_data == raw_data: one database of both buffers' patterns scans them
   // in one pass.
   std::vector<Prefilter::Pattern> both = by_buffer[size_t(Buffer::kPktData)];
-  for (const Prefilter::Pattern& p : by_buffer[size_t(Buffer::kRawData)]) both.push_back(p);
-  S6_ASSIGN_OR_RETURN(e.pkt_and_raw_, Prefilter::Build(both));
+  for (const Prefilter::Pattern& pat : by_buffer[size_t(Buffer::kRawData)]) both.push_back(pat);
+  S6_ASSIGN_OR_RETURN(g.pkt_and_raw, Prefilter::Build(both));
   for (std::vector<Prefilter::Pattern>& patterns : by_buffer) {
     S6_ASSIGN_OR_RETURN(Prefilter f, Prefilter::Build(patterns));
-    e.prefilters_.push_back(std::move(f));
+    g.by_buffer.push_back(std::move(f));
   }
-  return e;
+  return g;
 }
 
 bool Engine::Reaches(size_t i, const Where& where, bool* check_ports) const {
@@ -150,7 +162,7 @@ bool Engine::Reaches(size_t i, const Where& where, bool* check_ports) const {
 
 std::vector<size_t> Engine::Inspect(const PacketHeader& header, const Buffers& buffers,
                                     const PacketFacts& facts, const Where& where,
-                                    FlowBits* bits, const std::function<bool(size_t)>& allow) {
+                                    FlowBits* bits, AllowFn allow) {
   ++stats_.inspections;
   std::vector<size_t> candidates;
   if (mode_ == Mode::kNaive) {
@@ -158,13 +170,14 @@ std::vector<size_t> Engine::Inspect(const PacketHeader& header, const Buffers& b
     for (std::size_t i = 0; i < candidates.size(); ++i) candidates[i] = i;
   } else {
     scratch_.clear();
+    const Group& g = groups_[size_t(header.protocol)];
     const bool same_raw = buffers.pkt_data.data() == buffers.raw_data.data() &&
                           buffers.pkt_data.size() == buffers.raw_data.size();
-    for (std::size_t b = 0; b < prefilters_.size(); ++b) {
+    for (std::size_t b = 0; b < g.by_buffer.size(); ++b) {
       if (same_raw && b == size_t(Buffer::kPktData)) {
-        pkt_and_raw_.Scan(buffers.pkt_data, &scratch_);
+        g.pkt_and_raw.Scan(buffers.pkt_data, &scratch_);
       } else if (!(same_raw && b == size_t(Buffer::kRawData))) {
-        prefilters_[b].Scan(buffers.Get(static_cast<Buffer>(b)), &scratch_);
+        g.by_buffer[b].Scan(buffers.Get(static_cast<Buffer>(b)), &scratch_);
       }
     }
     // The prefilter's hits (few, unique thanks to from_prefilter_) merged into the sorted
@@ -176,9 +189,8 @@ std::vector<size_t> Engine::Inspect(const PacketHeader& header, const Buffers& b
       from_prefilter_[id] = 1;
     }
     std::sort(hits.begin(), hits.end());
-    const std::vector<size_t>& always = always_by_proto_[size_t(header.protocol)];
-    candidates.reserve(always.size() + hits.size());
-    std::set_union(always.begin(), always.end(), hits.begin(), hits.end(),
+    candidates.reserve(g.always.size() + hits.size());
+    std::set_union(g.always.begin(), g.always.end(), hits.begin(), hits.end(),
                    std::back_inserter(candidates));
   }
   // Which candidates the prefilter vouched for, taken out of the shared scratch before any

@@ -58,6 +58,32 @@ struct Where {
   Section section = Section::kNone;
 };
 
+/// The caller's detection_filter decision for a matched rule: a non-owning reference to a
+/// callable `bool(size_t rule)` (no allocation per packet); empty means "always raise".
+class AllowFn {
+ public:
+  AllowFn() = default;
+  AllowFn(std::nullptr_t) {}  // NOLINT: implicit, like a null function
+  AllowFn(const std::function<bool(size_t)>& f) {  // NOLINT: implicit
+    if (f) Bind(f);
+  }
+  template <typename F>
+  AllowFn(const F& f) {  // NOLINT: implicit; `f` must outlive the call
+    Bind(f);
+  }
+  explicit operator bool() const { return call_ != nullptr; }
+  bool operator()(size_t rule) const { return call_(obj_, rule); }
+
+ private:
+  template <typename F>
+  void Bind(const F& f) {
+    obj_ = &f;
+    call_ = [](const void* o, size_t rule) { return bool((*static_cast<const F*>(o))(rule)); };
+  }
+  const void* obj_ = nullptr;
+  bool (*call_)(const void*, size_t) = nullptr;
+};
+
 class Engine {
  public:
   enum class Mode : uint8_t { kPrefilter, kNaive };
@@ -83,7 +109,7 @@ class Engine {
   /// rule's detection_filter.
   std::vector<size_t> Inspect(const PacketHeader& header, const Buffers& buffers,
                               const PacketFacts& facts, const Where& where, FlowBits* bits,
-                              const std::function<bool(size_t)>& allow = nullptr);
+                              AllowFn allow = nullptr);
 
   const RuleSet& rules() const { return detector_.rules(); }
   const Stats& stats() const { return stats_; }
@@ -103,10 +129,16 @@ class Engine {
 
   Detector detector_;
   Mode mode_;
-  std::vector<Prefilter> prefilters_;  ///< indexed by Buffer
-  Prefilter pkt_and_raw_;              ///< pkt_data's and raw_data's patterns together
+  // The rules a packet of one protocol can reach (see Create).
+  struct Group {
+    std::vector<Prefilter> by_buffer;  ///< indexed by Buffer
+    Prefilter pkt_and_raw;             ///< pkt_data's and raw_data's patterns together
+    std::vector<size_t> always;        ///< no usable fast pattern, sorted
+  };
+  s6::StatusOr<Group> BuildGroup(const std::vector<size_t>& members) const;
+
+  std::vector<Group> groups_;  ///< indexed by Protocol
   std::vector<size_t> always_;
-  std::vector<std::vector<size_t>> always_by_proto_;  ///< indexed by Protocol
   std::vector<Reach> reach_;  ///< per rule
   std::vector<uint32_t> scratch_;
   std::vector<uint8_t> from_prefilter_;  ///< per rule, reused between calls

@@ -151,6 +151,9 @@ StatusOr<CaptureCounts> RunCapture(const NfDefinition& nf, const CaptureOptions&
   io.id = InstanceId{1};
   io.endpoint = "inproc://s6-offline";
   io.clock = &clock;
+  // No peers and no control socket: the transport has nothing to deliver, so polling it
+  // (system calls) once per packet would only cost time.
+  io.transport_poll_interval_ns = 10'000'000;
   Instance inst(io);
   StatusOr<std::unique_ptr<NetworkFunction>> created = nf.create(inst.space());
   if (!created.ok()) return InvalidArgumentError(created.status().message());
