@@ -112,6 +112,8 @@ class Engine {
                               AllowFn allow = nullptr);
 
   const RuleSet& rules() const { return detector_.rules(); }
+  /// The fast pattern of rule `index` (nullptr when it has none).
+  const FastPatternInfo* fast_pattern(size_t index) const { return detector_.fast_pattern(index); }
   const Stats& stats() const { return stats_; }
   /// Rules evaluated on every packet (no usable fast pattern).
   std::size_t always_evaluated() const { return always_.size(); }

@@ -50,14 +50,13 @@ PacketHeader HeaderFrom(const FlowKey& k, uint8_t from) {
   return h;
 }
 
-uint32_t LongestContent(const Rule& rule) {
-  uint32_t n = 0;
-  for (const Option& o : rule.options) {
-    if (const auto* c = std::get_if<Content>(&o); c != nullptr && !c->negated) {
-      n = std::max<uint32_t>(n, uint32_t(c->pattern.size()));
-    }
-  }
-  return n;
+// Snort's OptTreeNode::longestPatternLen: the size of the content the rule's fast pattern
+// comes from (0 for rules without one), the key of the event order.
+uint32_t LongestPattern(const Engine& engine, size_t rule) {
+  const FastPatternInfo* fp = engine.fast_pattern(rule);
+  if (fp == nullptr) return 0;
+  const auto* c = std::get_if<Content>(&engine.rules().rules[rule].options[fp->option_index]);
+  return c != nullptr ? uint32_t(c->pattern.size()) : uint32_t(fp->pattern.size());
 }
 
 Section SectionOf(HttpPdu pdu) {
@@ -170,7 +169,9 @@ SnortNf::SnortNf(s6::Space& space, Setup setup)
       flows_(space, "snort.flows"),
       thresholds_(space, "snort.thresholds"),
       hosts_(space, "snort.hosts") {
-  for (const Rule& r : engine_->rules().rules) longest_content_.push_back(LongestContent(r));
+  for (size_t i = 0; i < engine_->rules().rules.size(); ++i) {
+    longest_content_.push_back(LongestPattern(*engine_, i));
+  }
   flows_.set_expiry(kOtherIdle, [this](const FlowKey& key, FlowState& flow) {
     FlushFlow(key, flow, latest_ns_);
   });
@@ -369,8 +370,12 @@ void SnortNf::Detect(const PacketHeader& header, const Buffers& buffers,
     stats_[kStatQueueDropped] += events.size() - max_queue_;
     events.resize(max_queue_);
   }
-  std::stable_sort(events.begin(), events.end(), [this](size_t a, size_t b) {
-    return longest_content_[a] > longest_content_[b];
+  // fp_detect.cc sortOrderByContentLength: longer pattern first, then the higher sid.
+  std::sort(events.begin(), events.end(), [this](size_t a, size_t b) {
+    if (longest_content_[a] != longest_content_[b]) {
+      return longest_content_[a] > longest_content_[b];
+    }
+    return engine_->rules().rules[a].sid > engine_->rules().rules[b].sid;
   });
   if (events.size() > log_limit_) {
     stats_[kStatQueueDropped] += events.size() - log_limit_;

@@ -25,9 +25,9 @@
 //  4. Each inspection runs the engine (engine.h) with the flow's service, the PDU's section
 //     and the flow's flowbits. A match of a rule with a detection_filter asks the rule's
 //     Threshold object at its home (strict) whether to raise it. Of the events of one
-//     inspection, the first event_queue.max_queue (8) are kept, ordered by their rule's
-//     longest content (Snort's order_events = content_length), and the first
-//     event_queue.log (3) are logged, as Snort does. Each logged alert counts into its source
+//     inspection, the first event_queue.max_queue (8) are kept, ordered by the length of
+//     their rule's fast-pattern content, then by sid, highest first (Snort's order_events =
+//     content_length), and the first event_queue.log (3) are logged, as Snort does. Each logged alert counts into its source
 //     host's HostAlerts (untethered).
 // Flows end when idle (TCP 3600 s, others 180 s, Snort's flow cache timeouts) or at the end of
 // the traffic (Finish): what is still queued in reassembly and in the HTTP inspector is
@@ -154,7 +154,7 @@ class SnortNf final : public s6::NetworkFunction {
   TcpStreamConfig stream_config_;
   uint32_t max_queue_;
   uint32_t log_limit_;
-  std::vector<uint32_t> longest_content_;  ///< per rule, for the event order
+  std::vector<uint32_t> longest_content_;  ///< per rule: its fast pattern's content size
   s6::SwMap<FlowKey, FlowState> flows_;
   s6::MwMap<ThresholdKey, Threshold> thresholds_;
   s6::MwMap<HostKey, HostAlerts> hosts_;
