@@ -601,8 +601,7 @@ void ApplyFlowbitOps(const std::vector<FlowbitOp>& ops, FlowBits* bits) {
 
 bool HeaderMatches(const RuleHeader& h, const PacketHeader& p, bool check_ports) {
   if (h.protocol != Protocol::kIp && h.protocol != p.protocol) return false;
-  const bool ports =
-      check_ports && (h.protocol == Protocol::kTcp || h.protocol == Protocol::kUdp);
+  const bool ports = check_ports && (h.protocol == Protocol::kTcp || h.protocol == Protocol::kUdp);
   auto one_way = [&](const std::array<uint8_t, 16>& s, uint16_t sp,
                      const std::array<uint8_t, 16>& d, uint16_t dp) {
     if (!h.src_ip.Contains(p.v6, s) || !h.dst_ip.Contains(p.v6, d)) return false;

@@ -109,6 +109,10 @@ struct PacketFacts {
   bool paf_payload = false;     ///< flow:only_stream accepts only these
   bool rebuilt_frag = false;    ///< a reassembled IP datagram
   bool has_flow = true;         ///< Snort tracks a flow (required by flowbits)
+  /// Content detection is on (Snort's IpsContext::CONTENT). Off for a raw packet without
+  /// payload or whose payload was all retransmitted: then only rules without any fast-pattern
+  /// content (not even a negated one) are evaluated (the engine applies it).
+  bool content_enabled = true;
   FlowDirection direction = FlowDirection::kUnknown;
   bool established = false;  ///< PKT_STREAM_EST
   /// SSL inspector state for this (rebuilt or whole) PDU; ssl_state/ssl_version fail without.

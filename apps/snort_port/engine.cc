@@ -88,8 +88,10 @@ s6::StatusOr<Engine> Engine::Create(RuleSet rules, Mode mode) {
     const FastPatternInfo* fp = e.detector_.fast_pattern(i);
     Reach& r = e.reach_[i];
     r.own_sections = OwnSections(e.rules().rules[i]);
-    r.nfp = fp == nullptr || fp->negated || fp->pattern.empty() || fp->buffer == Buffer::kBase64Data;
+    r.nfp =
+        fp == nullptr || fp->negated || fp->pattern.empty() || fp->buffer == Buffer::kBase64Data;
     r.fp_pkt_data = !r.nfp && fp->buffer == Buffer::kPktData;
+    r.content = fp != nullptr && !fp->pattern.empty() && fp->buffer != Buffer::kBase64Data;
   }
   if (mode == Mode::kNaive) return e;
   // One group per packet protocol (Snort's port groups, split by protocol only): the rules of
@@ -161,8 +163,8 @@ bool Engine::Reaches(size_t i, const Where& where, bool* check_ports) const {
 }
 
 std::vector<size_t> Engine::Inspect(const PacketHeader& header, const Buffers& buffers,
-                                    const PacketFacts& facts, const Where& where,
-                                    FlowBits* bits, AllowFn allow) {
+                                    const PacketFacts& facts, const Where& where, FlowBits* bits,
+                                    AllowFn allow) {
   ++stats_.inspections;
   std::vector<size_t> candidates;
   if (mode_ == Mode::kNaive) {
@@ -204,7 +206,8 @@ std::vector<size_t> Engine::Inspect(const PacketHeader& header, const Buffers& b
     const size_t i = candidates[k];
     const Rule& rule = rules().rules[i];
     bool check_ports = true;
-    if (!Reaches(i, where, &check_ports) || !HeaderMatches(rule.header, header, check_ports)) {
+    if ((!facts.content_enabled && reach_[i].content) || !Reaches(i, where, &check_ports) ||
+        !HeaderMatches(rule.header, header, check_ports)) {
       continue;
     }
     ++stats_.candidates;

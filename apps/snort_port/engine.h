@@ -6,8 +6,8 @@
 // contents are negated, are evaluated on every packet. Inspect then scans each buffer present
 // once, takes the union of the rules whose fast pattern occurred plus the always-evaluated
 // ones, and verifies each candidate in rule order: header (protocol, addresses, ports),
-// service, PDU section, then the full option list (Detector). A matching rule's flowbit operations are
-// applied before the next candidate is evaluated — unless `allow` (the caller's
+// service, PDU section, then the full option list (Detector). A matching rule's flowbit operations
+// are applied before the next candidate is evaluated — unless `allow` (the caller's
 // detection_filter decision) suppresses it, in which case, as in Snort, they are not.
 //
 // Which rules a packet can reach follows Snort 3's rule groups (fp_detect.cc, fp_create.cc,
@@ -24,6 +24,10 @@
 //    option is searched in non-HTTP packets and HTTP bodies; through port groups (no service)
 //    fast patterns other than pkt_data are searched only in non-HTTP packets. Rules without a
 //    fast pattern are evaluated in every section.
+//
+// A packet whose content detection is off (PacketFacts::content_enabled) reaches only the rules
+// without any fast-pattern content, as Snort then searches no pattern matcher (a rule whose
+// only fast-pattern candidates are negated sits in the matcher's negated list).
 //
 // The naive mode verifies every rule on every packet with no prefilter: the baseline of the
 // benchmark. Both modes must raise the same alerts (a test checks it).
@@ -63,7 +67,7 @@ struct Where {
 class AllowFn {
  public:
   AllowFn() = default;
-  AllowFn(std::nullptr_t) {}  // NOLINT: implicit, like a null function
+  AllowFn(std::nullptr_t) {}                       // NOLINT: implicit, like a null function
   AllowFn(const std::function<bool(size_t)>& f) {  // NOLINT: implicit
     if (f) Bind(f);
   }
@@ -124,7 +128,8 @@ class Engine {
   struct Reach {
     uint8_t own_sections = 0;  ///< bit per Section: the rule's latest section
     bool fp_pkt_data = false;  ///< its fast pattern is in pkt_data
-    bool nfp = false;          ///< no fast pattern: every section
+    bool nfp = false;          ///< no usable fast pattern: every section
+    bool content = false;      ///< has a fast-pattern content, negated or not (needs content on)
   };
   // Whether rule i is reached by a packet of `where`; *check_ports: whether its ports count.
   bool Reaches(size_t i, const Where& where, bool* check_ports) const;

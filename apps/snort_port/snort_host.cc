@@ -80,9 +80,8 @@ void AddSnortOptions(CLI::App& app, SnortOptions& o) {
   app.add_option("--alerts", o.alert_path,
                  "append alerts to this file (\"-\": stdout); {id} becomes the instance id");
   app.add_option("--alert-format", o.format, "fast (Snort's alert_fast) or json (alert_json)")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, AlertOutput::Format>{{"fast", AlertOutput::Format::kFast},
-                                                     {"json", AlertOutput::Format::kJson}}));
+      ->transform(CLI::CheckedTransformer(std::map<std::string, AlertOutput::Format>{
+          {"fast", AlertOutput::Format::kFast}, {"json", AlertOutput::Format::kJson}}));
   app.add_flag("--naive-engine", o.naive_engine,
                "verify every rule on every packet, no prefilter (the benchmark's baseline)");
   app.add_option("--event-queue", o.max_queue, "events kept per packet (event_queue.max_queue)")
@@ -95,8 +94,7 @@ s6::host::NfDefinition SnortDefinition(SnortOptions& o) {
   return {.name = "snort",
           .description = "a signature IDS reading Snort rules (Snort 3's detection) on S6",
           .add_options = [&o](CLI::App& app) { AddSnortOptions(app, o); },
-          .validate =
-              [&o]() -> s6::Status {
+          .validate = [&o]() -> s6::Status {
             if (o.rule_files.empty()) return s6::InvalidArgumentError("--rules is required");
             return s6::OkStatus();
           },

@@ -9,13 +9,28 @@
 
 namespace snort {
 
-const char* const kStatNames[kStatCount] = {
-    "packets",        "bytes",           "not_ip",          "malformed",         "fragments",
-    "tcp",            "udp",             "icmp",              "other_ip",
-    "flows",          "sessions",        "untracked_tcp",     "raw_inspections",
-    "raw_skipped",    "http_sections",   "service_pdus",      "flows_flushed",
-    "rule_candidates", "rule_matches",   "alerts",            "detection_filtered",
-    "event_queue_dropped"};
+const char* const kStatNames[kStatCount] = {"packets",
+                                            "bytes",
+                                            "not_ip",
+                                            "malformed",
+                                            "fragments",
+                                            "tcp",
+                                            "udp",
+                                            "icmp",
+                                            "other_ip",
+                                            "flows",
+                                            "sessions",
+                                            "untracked_tcp",
+                                            "raw_inspections",
+                                            "raw_skipped",
+                                            "http_sections",
+                                            "service_pdus",
+                                            "flows_flushed",
+                                            "rule_candidates",
+                                            "rule_matches",
+                                            "alerts",
+                                            "detection_filtered",
+                                            "event_queue_dropped"};
 
 namespace {
 
@@ -198,10 +213,10 @@ s6::Verdict SnortNf::Process(s6::Packet& packet, s6::Context& /*ctx*/) {
     return s6::Verdict::kForward;
   }
   const uint8_t proto = p.d.facts.ip_proto;
-  ++stats_[proto == kIpTcp                            ? kStatTcp
-           : proto == kIpUdp                          ? kStatUdp
-           : proto == kIpIcmp || proto == kIpIcmp6    ? kStatIcmp
-                                                      : kStatOtherIp];
+  ++stats_[proto == kIpTcp                         ? kStatTcp
+           : proto == kIpUdp                       ? kStatUdp
+           : proto == kIpIcmp || proto == kIpIcmp6 ? kStatIcmp
+                                                   : kStatOtherIp];
   p.key = KeyOf(p.d, &p.sender);
   p.flow = flows_.get_or_create(p.key);
   if (p.flow.created()) {
@@ -232,6 +247,7 @@ void SnortNf::Tcp(Pkt& p) {
   if (!r.tracked) {  // Snort has no flow for it: no flowbits, no direction, no service
     ++stats_[kStatUntrackedTcp];
     p.d.facts.has_flow = false;
+    if (p.d.payload.empty()) p.d.facts.content_enabled = false;
     FlowBits none;
     Buffers b;
     b.pkt_data = b.raw_data = p.d.payload;
@@ -260,6 +276,8 @@ void SnortNf::Tcp(Pkt& p) {
   if (inserted && !f.service().empty() && !aborted) {
     ++stats_[kStatRawSkipped];  // its bytes reach detection through the service's PDUs
   } else {
+    // Snort disables content detection for a segment whose every byte was seen before.
+    if (r.payload == TcpPayloadKind::kRetransmit) p.d.facts.content_enabled = false;
     InspectRaw(p);
   }
 }
@@ -271,8 +289,7 @@ void SnortNf::Datagram(Pkt& p) {
     f.Restart(p.sender);  // the first sender is the client
     ++stats_[kStatSessions];
     if (proto == kIpUdp) {
-      if (const std::string_view svc = ServiceForPort(kIpUdp, p.d.header.dst_port);
-          !svc.empty()) {
+      if (const std::string_view svc = ServiceForPort(kIpUdp, p.d.header.dst_port); !svc.empty()) {
         f.set_service(std::string(svc));
         f.wizard().done = true;
         ++services_[f.service()];
@@ -351,14 +368,14 @@ void SnortNf::InspectHttp(FlowCtx& fc, int dir, const std::vector<HttpSection>& 
 
 void SnortNf::InspectRaw(Pkt& p) {
   ++stats_[kStatRawInspections];
+  if (p.d.payload.empty()) p.d.facts.content_enabled = false;  // Snort: no content without data
   Buffers b;
   b.pkt_data = b.raw_data = p.d.payload;
   Detect(p.d.header, b, p.d.facts, Where(p.flow->service()), &p.flow->bits(), p.ts_ns);
 }
 
-void SnortNf::Detect(const PacketHeader& header, const Buffers& buffers,
-                     const PacketFacts& facts, const Where& where, FlowBits* bits,
-                     uint64_t ts_ns) {
+void SnortNf::Detect(const PacketHeader& header, const Buffers& buffers, const PacketFacts& facts,
+                     const Where& where, FlowBits* bits, uint64_t ts_ns) {
   const auto allow = [&](size_t i) {
     const Rule& rule = engine_->rules().rules[i];
     return !rule.detection_filter || ThresholdAllows(rule, header, ts_ns);
@@ -394,8 +411,8 @@ bool SnortNf::ThresholdAllows(const Rule& rule, const PacketHeader& header, uint
   const DetectionFilter& df = *rule.detection_filter;
   const ThresholdKey key{rule.gid, rule.sid, uint8_t(header.v6 ? 6 : 4),
                          df.track_by_src ? header.src : header.dst};
-  const bool raise = thresholds_.get(key)->Hit(df.count, df.seconds,
-                                                int64_t(ts_ns / 1'000'000'000ull));
+  const bool raise =
+      thresholds_.get(key)->Hit(df.count, df.seconds, int64_t(ts_ns / 1'000'000'000ull));
   if (!raise) ++stats_[kStatFiltered];
   return raise;
 }

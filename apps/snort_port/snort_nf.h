@@ -15,6 +15,8 @@
 //  2. The raw packet is inspected with pkt_data = its payload — unless its payload went into
 //     the reassembly of a flow with a service inspector (Snort's skip_raw_tcp with
 //     search_engine.detect_raw_tcp off), which then inspects the reassembled data instead.
+//     A packet without payload, or whose payload was all seen before, is inspected with
+//     content detection off (only rules without fast-pattern contents), as in Snort.
 //     UDP, ICMP and other IP packets are always inspected raw (UDP and ICMP flows are
 //     `established` once both sides have spoken).
 //  3. Reassembled data is inspected as PDUs: HTTP flows through the HTTP inspector, one
@@ -27,8 +29,8 @@
 //     Threshold object at its home (strict) whether to raise it. Of the events of one
 //     inspection, the first event_queue.max_queue (8) are kept, ordered by the length of
 //     their rule's fast-pattern content, then by sid, highest first (Snort's order_events =
-//     content_length), and the first event_queue.log (3) are logged, as Snort does. Each logged alert counts into its source
-//     host's HostAlerts (untethered).
+//     content_length), and the first event_queue.log (3) are logged, as Snort does. Each logged
+//     alert counts into its source host's HostAlerts (untethered).
 // Flows end when idle (TCP 3600 s, others 180 s, Snort's flow cache timeouts) or at the end of
 // the traffic (Finish): what is still queued in reassembly and in the HTTP inspector is
 // flushed and inspected, as Snort does when it releases a flow.

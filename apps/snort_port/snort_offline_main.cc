@@ -112,14 +112,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (a.mode != "none") {
-    a.nf.format = a.mode == "json" ? snort::AlertOutput::Format::kJson
-                                   : snort::AlertOutput::Format::kFast;
-    a.nf.alert_path =
-        a.log_dir.empty()
-            ? "-"
-            : (std::filesystem::path(a.log_dir) /
-               (a.mode == "json" ? "alert_json.txt" : "alert_fast.txt"))
-                  .string();
+    a.nf.format =
+        a.mode == "json" ? snort::AlertOutput::Format::kJson : snort::AlertOutput::Format::kFast;
+    a.nf.alert_path = a.log_dir.empty() ? "-"
+                                        : (std::filesystem::path(a.log_dir) /
+                                           (a.mode == "json" ? "alert_json.txt" : "alert_fast.txt"))
+                                              .string();
   }
   nlohmann::json counters, hosts;
   s6::Status alerts_written = s6::OkStatus();
@@ -136,7 +134,8 @@ int main(int argc, char** argv) {
   run.pcap_in = a.pcap;
   run.at_end = [&](s6::NetworkFunction& fn) {
     ended = Clock::now();
-    counters = nlohmann::json::parse(s6::StatsToJson([&fn](s6::StatsSink& s) { fn.WriteStats(s); }));
+    counters =
+        nlohmann::json::parse(s6::StatsToJson([&fn](s6::StatsSink& s) { fn.WriteStats(s); }));
     auto& nf = static_cast<snort::SnortNf&>(fn);
     alerts_written = nf.FlushAlerts();
     if (!a.host_report.empty()) hosts = HostReport(nf);

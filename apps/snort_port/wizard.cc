@@ -2,85 +2,119 @@
 #include "wizard.h"
 
 #include <cctype>
-#include <initializer_list>
+#include <span>
 
 namespace snort {
 namespace {
 
 enum class Verdict : uint8_t { kNo, kMaybe, kYes };
 
-struct Spell {
+// lua/snort_defaults.lua's lists.
+constexpr std::string_view kHttpMethods[] = {"GET",
+                                             "HEAD",
+                                             "POST",
+                                             "DELETE",
+                                             "TRACE",
+                                             "CONNECT",
+                                             "VERSION_CONTROL",
+                                             "REPORT",
+                                             "CHECKOUT",
+                                             "CHECKIN",
+                                             "UNCHECKOUT",
+                                             "MKWORKSPACE",
+                                             "LABEL",
+                                             "MERGE",
+                                             "BASELINE_CONTROL",
+                                             "MKACTIVITY",
+                                             "ORDERPATCH",
+                                             "ACL",
+                                             "PATCH",
+                                             "BIND",
+                                             "LINK",
+                                             "MKCALENDAR",
+                                             "MKREDIRECTREF",
+                                             "REBIND",
+                                             "UNBIND",
+                                             "UNLINK",
+                                             "UPDATEREDIRECTREF",
+                                             "PROPFIND",
+                                             "PROPPATCH",
+                                             "MKCOL",
+                                             "COPY",
+                                             "MOVE",
+                                             "LOCK",
+                                             "UNLOCK",
+                                             "SEARCH",
+                                             "BCOPY",
+                                             "BDELETE",
+                                             "BMOVE",
+                                             "BPROPFIND",
+                                             "BPROPPATCH",
+                                             "POLL",
+                                             "UNSUBSCRIBE",
+                                             "X_MS_ENUMATTS",
+                                             "NOTIFY * HTTP/",
+                                             "OPTIONS * HTTP/",
+                                             "SUBSCRIBE * HTTP/",
+                                             "UPDATE * HTTP/",
+                                             "PUT * HTTP/",
+                                             "* * HTTP/"};
+constexpr std::string_view kSipRequests[] = {
+    "INVITE",        "CANCEL",     "BYE",     "REGISTER",      "PRACK",          "PUBLISH",
+    "REFER",         "INFO",       "MESSAGE", "NOTIFY * SIP/", "OPTIONS * SIP/", "SUBSCRIBE * SIP/",
+    "UPDATE * SIP/", "ACK * SIP/", "* * SIP/"};
+constexpr std::string_view kFtpBanners[] = {"220*FTP", "220*FILEZILLA"};
+constexpr std::string_view kHttpStatus[] = {"HTTP/"};
+constexpr std::string_view kImapGreetings[] = {"** OK", "** BYE", "** PREAUTH"};
+constexpr std::string_view kPopReplies[] = {"+OK", "-ERR"};
+constexpr std::string_view kSipStatus[] = {"SIP/"};
+constexpr std::string_view kSmtpClient[] = {"HELO", "EHLO"};
+constexpr std::string_view kSmtpBanners[] = {"220*SMTP", "220*MAIL"};
+constexpr std::string_view kSsh[] = {"SSH-"};
+constexpr std::string_view kSslRecord[] = {"\x16\x03"};
+
+// One spell list of a service, for one side.
+struct Spells {
   std::string_view service;
   bool tcp_only;
-  bool to_server;   ///< a client's spell (else the server's)
-  bool hex;         ///< exact octets with `?` (else a case-insensitive glob)
-  std::string_view text;
+  bool to_server;  ///< the client's spells (else the server's)
+  bool hex;        ///< exact octets with `?` (else a case-insensitive glob)
+  std::span<const std::string_view> texts;
 };
 
-// lua/snort_defaults.lua: default_wizard's spells and hexes, in its order (the first service
-// listed wins when two match).
-constexpr Spell kSpells[] = {
-    {"ftp", true, false, false, "220*FTP"},
-    {"ftp", true, false, false, "220*FILEZILLA"},
-#define HTTP_METHOD(m) {"http", true, true, false, m}
-    HTTP_METHOD("GET"), HTTP_METHOD("HEAD"), HTTP_METHOD("POST"), HTTP_METHOD("DELETE"),
-    HTTP_METHOD("TRACE"), HTTP_METHOD("CONNECT"), HTTP_METHOD("VERSION_CONTROL"),
-    HTTP_METHOD("REPORT"), HTTP_METHOD("CHECKOUT"), HTTP_METHOD("CHECKIN"),
-    HTTP_METHOD("UNCHECKOUT"), HTTP_METHOD("MKWORKSPACE"), HTTP_METHOD("LABEL"),
-    HTTP_METHOD("MERGE"), HTTP_METHOD("BASELINE_CONTROL"), HTTP_METHOD("MKACTIVITY"),
-    HTTP_METHOD("ORDERPATCH"), HTTP_METHOD("ACL"), HTTP_METHOD("PATCH"), HTTP_METHOD("BIND"),
-    HTTP_METHOD("LINK"), HTTP_METHOD("MKCALENDAR"), HTTP_METHOD("MKREDIRECTREF"),
-    HTTP_METHOD("REBIND"), HTTP_METHOD("UNBIND"), HTTP_METHOD("UNLINK"),
-    HTTP_METHOD("UPDATEREDIRECTREF"), HTTP_METHOD("PROPFIND"), HTTP_METHOD("PROPPATCH"),
-    HTTP_METHOD("MKCOL"), HTTP_METHOD("COPY"), HTTP_METHOD("MOVE"), HTTP_METHOD("LOCK"),
-    HTTP_METHOD("UNLOCK"), HTTP_METHOD("SEARCH"), HTTP_METHOD("BCOPY"), HTTP_METHOD("BDELETE"),
-    HTTP_METHOD("BMOVE"), HTTP_METHOD("BPROPFIND"), HTTP_METHOD("BPROPPATCH"),
-    HTTP_METHOD("POLL"), HTTP_METHOD("UNSUBSCRIBE"), HTTP_METHOD("X_MS_ENUMATTS"),
-    HTTP_METHOD("NOTIFY * HTTP/"), HTTP_METHOD("OPTIONS * HTTP/"),
-    HTTP_METHOD("SUBSCRIBE * HTTP/"), HTTP_METHOD("UPDATE * HTTP/"), HTTP_METHOD("PUT * HTTP/"),
-    HTTP_METHOD("* * HTTP/"),
-#undef HTTP_METHOD
-    {"http", true, false, false, "HTTP/"},
-    {"imap", true, false, false, "** OK"},
-    {"imap", true, false, false, "** BYE"},
-    {"imap", true, false, false, "** PREAUTH"},
-    {"pop3", true, false, false, "+OK"},
-    {"pop3", true, false, false, "-ERR"},
-#define SIP_REQUEST(m) {"sip", false, true, false, m}
-    SIP_REQUEST("INVITE"), SIP_REQUEST("CANCEL"), SIP_REQUEST("BYE"), SIP_REQUEST("REGISTER"),
-    SIP_REQUEST("PRACK"), SIP_REQUEST("PUBLISH"), SIP_REQUEST("REFER"), SIP_REQUEST("INFO"),
-    SIP_REQUEST("MESSAGE"), SIP_REQUEST("NOTIFY * SIP/"), SIP_REQUEST("OPTIONS * SIP/"),
-    SIP_REQUEST("SUBSCRIBE * SIP/"), SIP_REQUEST("UPDATE * SIP/"), SIP_REQUEST("ACK * SIP/"),
-    SIP_REQUEST("* * SIP/"),
-#undef SIP_REQUEST
-    {"sip", false, false, false, "SIP/"},
-    {"smtp", true, true, false, "HELO"},
-    {"smtp", true, true, false, "EHLO"},
-    {"smtp", true, false, false, "220*SMTP"},
-    {"smtp", true, false, false, "220*MAIL"},
-    {"ssh", true, true, false, "SSH-"},
-    {"ssh", true, false, false, "SSH-"},
-    {"ssl", true, true, true, "\x16\x03"},
-    {"ssl", true, false, true, "\x16\x03"},
+// default_wizard's spells and hexes, in its order (the first service listed wins when two
+// match); telnet's IAC hexes are tested apart (TelnetCommand).
+constexpr Spells kWizard[] = {
+    {"ftp", true, false, false, kFtpBanners},   {"http", true, true, false, kHttpMethods},
+    {"http", true, false, false, kHttpStatus},  {"imap", true, false, false, kImapGreetings},
+    {"pop3", true, false, false, kPopReplies},  {"sip", false, true, false, kSipRequests},
+    {"sip", false, false, false, kSipStatus},   {"smtp", true, true, false, kSmtpClient},
+    {"smtp", true, false, false, kSmtpBanners}, {"ssh", true, true, false, kSsh},
+    {"ssh", true, false, false, kSsh},          {"ssl", true, true, true, kSslRecord},
+    {"ssl", true, false, true, kSslRecord},
 };
 
 bool TelnetCommand(std::string_view s) {  // |FF F0| .. |FF FE|
   return s.size() >= 2 && uint8_t(s[0]) == 0xff && uint8_t(s[1]) >= 0xf0 && uint8_t(s[1]) < 0xff;
 }
 
-// Glob match of `spell` at the start of `data`, case-insensitive; `*` spans any octets.
+// Glob match of `spell` at the start of `data`, case-insensitive. As in Snort's SpellBook,
+// `*` spans any run of octets and `**` is a literal `*`.
 Verdict Glob(std::string_view spell, std::string_view data) {
   size_t s = 0, d = 0;
   size_t star = std::string_view::npos, resume = 0;
   while (s < spell.size()) {
-    if (spell[s] == '*') {
+    const bool wild = spell[s] == '*' && (s + 1 == spell.size() || spell[s + 1] != '*');
+    if (wild) {
       star = ++s;
       resume = d;
       continue;
     }
+    const char want = spell[s];  // a literal (for "**", the first '*')
+    const size_t width = spell[s] == '*' ? 2 : 1;
     if (d == data.size()) return Verdict::kMaybe;
-    if (std::toupper(static_cast<unsigned char>(data[d])) == spell[s]) {
-      ++s;
+    if (std::toupper(static_cast<unsigned char>(data[d])) == want) {
+      s += width;
       ++d;
     } else if (star != std::string_view::npos) {
       s = star;
@@ -138,14 +172,16 @@ std::string_view WizardFeed(WizardState& w, bool from_client, bool tcp, std::str
   std::string& seen = w.seen[side];
   seen.append(bytes);
   bool maybe = false;
-  for (const Spell& sp : kSpells) {
+  for (const Spells& sp : kWizard) {
     if (sp.to_server != from_client || (sp.tcp_only && !tcp)) continue;
-    const Verdict v = sp.hex ? Hex(sp.text, seen) : Glob(sp.text, seen);
-    if (v == Verdict::kYes) {
-      w.done = true;
-      return sp.service;
+    for (const std::string_view text : sp.texts) {
+      const Verdict v = sp.hex ? Hex(text, seen) : Glob(text, seen);
+      if (v == Verdict::kYes) {
+        w.done = true;
+        return sp.service;
+      }
+      maybe |= v == Verdict::kMaybe;
     }
-    maybe |= v == Verdict::kMaybe;
   }
   if (tcp && TelnetCommand(seen)) {
     w.done = true;

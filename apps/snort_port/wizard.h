@@ -5,12 +5,14 @@
 // The binder names a service from the flow's server port for the protocols the wizard cannot
 // recognise (dns on 53, sunrpc on 111/tcp, modbus, gtp, iec104, opcua, cip); every other flow
 // goes to the wizard, which looks at the first bytes each side sends:
-//  - spells (case-insensitive; `*` matches any run of octets): ftp ("220*FTP"), http (request
+//  - spells (case-insensitive; `*` matches any run of octets, `**` is a literal `*`): ftp ("220*FTP"), http (request
 //    methods, "HTTP/"), imap, pop3, sip, smtp, ssh;
 //  - hexes (exact octets; `?` matches one): ssl (|16 03| from either side), telnet (IAC
 //    commands).
 // A TCP side is searched across segments (the bytes are kept until a spell matches or none
-// can), up to kMaxSearchBytes; a UDP flow only on its first packet. Once no spell can match on
+// can), up to kMaxSearchBytes; a UDP flow only on its first packet. A client side rarely
+// stops early: the spell "* * HTTP/" can match any text until it has seen two spaces and no
+// "HTTP/", and even then only a later line could. Once no spell can match on
 // either side the wizard gives up and the flow stays without a service.
 //
 // Not identified: the curses (DCE/RPC over TCP, UDP and SMB, MMS, OPC UA, S7comm+, SOCKS,
@@ -28,7 +30,7 @@ namespace snort {
 
 /// Octets searched per side before giving up (every default spell is decided well within
 /// this; a chunk that crosses the limit is still searched whole).
-inline constexpr size_t kMaxSearchBytes = 1024;
+inline constexpr size_t kMaxSearchBytes = 8192;  // the wizard's max_search_depth
 
 /// One flow's identification progress. Plain data.
 struct WizardState {

@@ -12,7 +12,8 @@
 //   once. Frames are Ethernet/IPv4 with valid checksums and carry a probe in their payload
 //   (flow id, per-flow sequence, send time), which survives NAT rewriting of headers.
 // - Steering maps a flow to an instance by rendezvous hashing of its 5-tuple over the current
-//   instance list, symmetrically (both directions of a connection go to the same instance): changing the list moves only the flows of instances that came or went
+//   instance list, symmetrically (both directions of a connection go to the same instance):
+//   changing the list moves only the flows of instances that came or went
 //   (~1/N of them), as the slot table does for state. A configurable fraction of packets is
 //   deliberately sent to a different instance (mis-steering).
 // - The probe sits either at the start of the TCP/UDP payload (synthetic frames) or, for

@@ -135,6 +135,33 @@ TEST(EngineTest, ServicesAndSectionsFollowSnortsRuleGroups) {
   EXPECT_EQ(e->Inspect(to8080, b, Established(3), {"dns"}, &bits), (V{2}));
 }
 
+TEST(EngineTest, ContentDetectionOffLeavesOnlyRulesWithoutContents) {
+  const std::string text =
+      // A negated fast pattern (absolute, unbounded, nocase): in the pattern matcher.
+      "alert icmp any any -> any any (msg:\"n\"; itype:8; content:!\"ABCD\"; nocase; sid:40;)\n"
+      "alert icmp any any -> any any (msg:\"c\"; itype:8; sid:41;)\n"
+      // A negated content that cannot be a fast pattern (depth): a non-content rule for Snort.
+      "alert icmp any any -> any any (msg:\"d\"; itype:8; content:!\"ABCD\"; depth:4; sid:42;)\n";
+  for (Engine::Mode mode : {Engine::Mode::kPrefilter, Engine::Mode::kNaive}) {
+    auto e = Engine::Create(Parse(text), mode);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    PacketHeader h = TcpTo80();
+    h.protocol = Protocol::kIcmp;
+    PacketFacts f;
+    f.ip_proto = 1;
+    f.has_icmp = true;
+    f.icmp_type = 8;
+    Buffers empty;
+    FlowBits bits;
+    // An empty echo request: Snort searches no pattern matcher, so the rule whose fast pattern
+    // is negated is not evaluated; the others are (and the negated content holds).
+    f.content_enabled = false;
+    EXPECT_EQ(e->Inspect(h, empty, f, {}, &bits), (std::vector<size_t>{1, 2}));
+    f.content_enabled = true;
+    EXPECT_EQ(e->Inspect(h, empty, f, {}, &bits), (std::vector<size_t>{0, 1, 2}));
+  }
+}
+
 TEST(EngineTest, PrefilterAndNaiveAgreeOnCommunityRules) {
   LoadReport rep;
   ParseOptions o;

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <s6/testing/cluster.h>
+#include <nlohmann/json.hpp>
 
 #include "snort_nf.h"
 #include "util/capture.h"
@@ -163,12 +163,15 @@ TEST_F(SnortNfTest, DetectionFilterCountsAHostAcrossInstances) {
   // Host .5 knocks 10 times from 10 source ports (10 flows, spread over the instances); host
   // .6 knocks twice. detection_filter count 3: .5's first three matches are silent.
   std::vector<Frame> frames;
-  for (int i = 0; i < 10; ++i) frames.push_back(Udp(5, uint16_t(2000 + i), "knock", 1'000'000'000ull * (100 + i)));
-  for (int i = 0; i < 2; ++i) frames.push_back(Udp(6, uint16_t(3000 + i), "knock", 1'000'000'000ull * (100 + i)));
+  for (int i = 0; i < 10; ++i)
+    frames.push_back(Udp(5, uint16_t(2000 + i), "knock", 1'000'000'000ull * (100 + i)));
+  for (int i = 0; i < 2; ++i)
+    frames.push_back(Udp(6, uint16_t(3000 + i), "knock", 1'000'000'000ull * (100 + i)));
   for (int n : {1, 2}) {
     uint64_t filtered = 0;
-    const auto alerts = Run(n, frames, [n](size_t i, const Frame&) { return int(i % size_t(n)); },
-                            kStatFiltered, &filtered);
+    const auto alerts = Run(
+        n, frames, [n](size_t i, const Frame&) { return int(i % size_t(n)); }, kStatFiltered,
+        &filtered);
     EXPECT_EQ(alerts.size(), 7u) << n << " instances";
     EXPECT_EQ(filtered, 5u) << n << " instances";
     for (const std::string& a : alerts) {
@@ -196,8 +199,8 @@ TEST_F(SnortNfTest, HostileFramesAreCountedAndNeverWriteGarbage) {
     hostile.push_back(std::move(f));
   }
   uint64_t malformed = 0;
-  const auto alerts = Run(1, hostile, [](size_t, const Frame&) { return 0; }, kStatMalformed,
-                          &malformed);
+  const auto alerts = Run(
+      1, hostile, [](size_t, const Frame&) { return 0; }, kStatMalformed, &malformed);
   EXPECT_GT(malformed, 100u);
   for (const std::string& a : alerts) {  // whatever was raised is a well-formed event
     const nlohmann::json j = nlohmann::json::parse(a);
