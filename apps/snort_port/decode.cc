@@ -61,12 +61,17 @@ DecodeStatus Transport(const uint8_t* l4, size_t len, uint8_t proto, DecodedPack
     }
     case kIpUdp: {
       if (len < 8) return DecodeStatus::kMalformed;
+      // Snort's udp codec stops unless the UDP length is the IP payload's: the packet is then
+      // an IP packet (only `ip` rules see it, with the IP payload).
+      if (Be16(l4 + 4) != len) {
+        h.protocol = Protocol::kIp;
+        out->payload = {base, len};
+        break;
+      }
       h.protocol = Protocol::kUdp;
       h.src_port = Be16(l4);
       h.dst_port = Be16(l4 + 2);
-      const size_t ulen = Be16(l4 + 4);
-      const size_t end = ulen >= 8 ? std::min(len, ulen) : len;
-      out->payload = {base + 8, end - 8};
+      out->payload = {base + 8, len - 8};
       break;
     }
     case kIpIcmp:
@@ -100,8 +105,10 @@ DecodeStatus Ipv4(const uint8_t* ip, size_t len, DecodedPacket* out) {
   if (len < 20 || (ip[0] >> 4) != 4) return DecodeStatus::kMalformed;
   const size_t ihl = size_t(ip[0] & 0x0f) * 4;
   const size_t total = Be16(ip + 2);
-  if (ihl < 20 || ihl > len || total < ihl) return DecodeStatus::kMalformed;
-  const size_t end = std::min(len, total);  // snaplen may cut it; trailers are not payload
+  // Snort's ipv4 codec: a datagram longer than what was captured is not decoded (its rules
+  // never see it); trailers after it are not payload.
+  if (ihl < 20 || ihl > len || total < ihl || total > len) return DecodeStatus::kMalformed;
+  const size_t end = total;
   PacketFacts& f = out->facts;
   f.ttl = ip[8];
   f.ip_id = Be16(ip + 4);
@@ -120,7 +127,8 @@ DecodeStatus Ipv4(const uint8_t* ip, size_t len, DecodedPacket* out) {
 
 DecodeStatus Ipv6(const uint8_t* ip, size_t len, DecodedPacket* out) {
   if (len < 40 || (ip[0] >> 4) != 6) return DecodeStatus::kMalformed;
-  const size_t end = std::min(len, 40 + size_t(Be16(ip + 4)));
+  const size_t end = 40 + size_t(Be16(ip + 4));
+  if (end > len) return DecodeStatus::kMalformed;  // as Snort's ipv6 codec
   out->header.v6 = true;
   out->facts.ttl = ip[7];
   std::memcpy(out->header.src.data(), ip + 8, 16);

@@ -10,11 +10,11 @@
 // destination options), then TCP, UDP, ICMP or ICMPv6. Any other next protocol is an IP
 // packet whose payload is the IP payload (Snort's ip rules see the IP payload then).
 //
-// Bounds: the IP total / payload length ends the packet (an Ethernet trailer is not payload);
-// a frame shorter than a header it announces, an IPv4 header length below 20 or a TCP data
-// offset below 20 is malformed — counted by the caller and not inspected, as Snort's decoder
-// drops a packet it cannot decode. A captured frame shorter than the IP length (snaplen) keeps
-// what was captured. Non-first IPv4/IPv6 fragments carry no transport header: they are IP
+// Bounds, as Snort's codecs: the IP total / payload length ends the packet (an Ethernet trailer
+// is not payload); a datagram longer than what was captured (a snaplen cut), a frame shorter
+// than a header it announces, an IPv4 header length below 20 or a TCP data offset below 20 is
+// malformed — counted by the caller and not inspected, as Snort does not decode it. A UDP
+// length other than the IP payload's makes the packet a plain IP packet. Non-first IPv4/IPv6 fragments carry no transport header: they are IP
 // packets with their content disabled (Snort inspects the reassembled datagram, which this port
 // does not rebuild); a first fragment is decoded like a whole packet.
 //

@@ -119,6 +119,16 @@ TEST(DecodeTest, FragmentsAndTruncationsAreNotInspectedAsTransport) {
     EXPECT_EQ(Decode({f.data(), len}, true, &d), DecodeStatus::kMalformed) << len;
   }
   EXPECT_EQ(Decode(Frame({}, 0x0806), true, &d), DecodeStatus::kNotIp);
+  // A datagram cut by the capture's snaplen is not decoded (as Snort).
+  f = Frame(Ipv4Udp("abcdef"), 0x0800);
+  f.resize(f.size() - 2);
+  EXPECT_EQ(Decode(f, true, &d), DecodeStatus::kMalformed);
+  // A UDP length that disagrees with the IP length: an IP packet.
+  f = Frame(Ipv4Udp("abcdef"), 0x0800);
+  f[14 + 25] = 9;
+  ASSERT_EQ(Decode(f, true, &d), DecodeStatus::kOk);
+  EXPECT_EQ(d.header.protocol, Protocol::kIp);
+  EXPECT_EQ(d.payload.size(), 8u + 6u);
 }
 
 TEST(DecodeTest, Ipv6ExtensionHeadersAreSkipped) {
