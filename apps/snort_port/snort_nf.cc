@@ -7,6 +7,8 @@
 #include <cstring>
 #include <variant>
 
+#include <s6/log.h>
+
 namespace snort {
 
 const char* const kStatNames[kStatCount] = {"packets",
@@ -431,7 +433,9 @@ void SnortNf::Finish(s6::Context& /*ctx*/) {
   for (const FlowKey& k : keys) {
     if (s6::SwRef<FlowState> f = flows_.lookup(k)) FlushFlow(k, *f, latest_ns_);
   }
-  if (alerts_) (void)alerts_->Flush();
+  if (const s6::Status st = FlushAlerts(); !st.ok()) {
+    s6::log::Get("snort")->error("{}", st.message());
+  }
 }
 
 std::map<std::string, HostSummary> SnortNf::LocalHosts() {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "wizard.h"
 
-#include <cctype>
 #include <span>
 
 namespace snort {
@@ -94,9 +93,18 @@ constexpr Spells kWizard[] = {
     {"ssl", true, false, true, kSslRecord},
 };
 
+constexpr size_t CountSpells() {
+  size_t n = 0;
+  for (const Spells& sp : kWizard) n += sp.texts.size();
+  return n;
+}
+static_assert(CountSpells() <= 128, "WizardState::ruled_out holds 128 bits per side");
+
 bool TelnetCommand(std::string_view s) {  // |FF F0| .. |FF FE|
   return s.size() >= 2 && uint8_t(s[0]) == 0xff && uint8_t(s[1]) >= 0xf0 && uint8_t(s[1]) < 0xff;
 }
+
+char Upper(char c) { return c >= 'a' && c <= 'z' ? char(c - 'a' + 'A') : c; }
 
 // Glob match of `spell` at the start of `data`, case-insensitive. As in Snort's SpellBook,
 // `*` spans any run of octets and `**` is a literal `*`.
@@ -113,7 +121,7 @@ Verdict Glob(std::string_view spell, std::string_view data) {
     const char want = spell[s];  // a literal (for "**", the first '*')
     const size_t width = spell[s] == '*' ? 2 : 1;
     if (d == data.size()) return Verdict::kMaybe;
-    if (std::toupper(static_cast<unsigned char>(data[d])) == want) {
+    if (Upper(data[d]) == want) {
       s += width;
       ++d;
     } else if (star != std::string_view::npos) {
@@ -172,14 +180,19 @@ std::string_view WizardFeed(WizardState& w, bool from_client, bool tcp, std::str
   std::string& seen = w.seen[side];
   seen.append(bytes);
   bool maybe = false;
+  std::array<uint64_t, 2>& out = w.ruled_out[size_t(side)];
+  size_t bit = 0;  // the spell's index in the wizard's order
   for (const Spells& sp : kWizard) {
-    if (sp.to_server != from_client || (sp.tcp_only && !tcp)) continue;
+    const bool applies = sp.to_server == from_client && (!sp.tcp_only || tcp);
     for (const std::string_view text : sp.texts) {
+      const size_t b = bit++;
+      if (!applies || (out[b / 64] >> (b % 64) & 1)) continue;
       const Verdict v = sp.hex ? Hex(text, seen) : Glob(text, seen);
       if (v == Verdict::kYes) {
         w.done = true;
         return sp.service;
       }
+      if (v == Verdict::kNo) out[b / 64] |= uint64_t(1) << (b % 64);
       maybe |= v == Verdict::kMaybe;
     }
   }

@@ -37,6 +37,9 @@ struct WizardState {
   bool done = false;                ///< identified or given up
   std::array<std::string, 2> seen;  ///< [0] client -> server, [1] server -> client octets
   std::array<bool, 2> side_done{};  ///< no spell can match this side any more
+  /// Per side, a bit per spell (in the wizard's order) that can no longer match, so a later
+  /// segment re-checks only the spells still possible.
+  std::array<std::array<uint64_t, 2>, 2> ruled_out{};
 };
 
 /// The binder's service for a flow whose server listens on `server_port` ("" when none).

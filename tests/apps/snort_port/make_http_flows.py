@@ -3,8 +3,10 @@
 """Writes a pcap of N interleaved HTTP/1.1 connections (the Snort cluster test's input): each
 is a full TCP conversation — handshake, a request whose User-Agent is split over two segments,
 the server's 200 response, FIN/FIN — and the connections advance in lock step, one packet each
-per round, so all are open for most of the replay and a scale event in the middle moves some
-of them between their request and their response."""
+per round. Between the requests and the responses, --pause unrelated UDP packets keep the
+replay going without touching the connections: a scale event during the pause moves some of
+them between their request and their response, however long the new instance takes to start
+(within the pause)."""
 import argparse
 import socket
 import struct
@@ -22,6 +24,17 @@ def frame(src, dst, sport, dport, seq, ack, flags, payload=b"", mss=False):
                     ttl=64, data=tcp)
     ip.len = len(ip)
     eth = dpkt.ethernet.Ethernet(src=b"\x02\x00\x00\x00\x00\x01", dst=b"\x02\x00\x00\x00\x00\x02",
+                                 type=dpkt.ethernet.ETH_TYPE_IP, data=ip)
+    return bytes(eth)
+
+
+def filler(k):
+    udp = dpkt.udp.UDP(sport=5000, dport=6000, data=b"pause %d" % k)
+    udp.ulen = len(udp)
+    ip = dpkt.ip.IP(src=socket.inet_aton("10.9.0.1"), dst=socket.inet_aton("10.9.0.2"),
+                    p=dpkt.ip.IP_PROTO_UDP, ttl=64, data=udp)
+    ip.len = len(ip)
+    eth = dpkt.ethernet.Ethernet(src=b"\x02\x00\x00\x00\x00\x03", dst=b"\x02\x00\x00\x00\x00\x04",
                                  type=dpkt.ethernet.ETH_TYPE_IP, data=ip)
     return bytes(eth)
 
@@ -56,12 +69,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("out")
     ap.add_argument("--connections", type=int, default=60)
+    ap.add_argument("--pause", type=int, default=0, help="UDP packets between requests and responses")
     a = ap.parse_args()
     conns = [connection(i) for i in range(a.connections)]
     t = 1700000000.0
     with open(a.out, "wb") as f:
         w = dpkt.pcap.Writer(f, snaplen=65535, linktype=dpkt.pcap.DLT_EN10MB)
         for step in range(len(conns[0])):
+            if step == 5:  # after the requests, before the server's answers
+                for k in range(a.pause):
+                    w.writepkt(filler(k), ts=t)
+                    t += 0.001
             for c in conns:
                 w.writepkt(c[step], ts=t)
                 t += 0.001
