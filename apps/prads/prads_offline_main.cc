@@ -115,16 +115,8 @@ int main(int argc, char** argv) {
   CLI::App app("s6-prads: passive asset detection over a capture, PRADS 0.3.3 compatible",
                kProgram);
   AddPradsFlags(app, a);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);
-    std::fprintf(stderr, "%s: %s (see --help)\n", kProgram, e.what());
-    return 2;
-  }
-  if (const s6::Status st = s6::log::ConfigureFromEnv(a.log_level); !st.ok()) {
-    std::fprintf(stderr, "%s: %s\n", kProgram, st.message().c_str());
-    return 2;
+  if (std::optional<int> exit = s6::host::ParseCommandLine(app, argc, argv, a.log_level)) {
+    return *exit;
   }
   if (app.count("-c") == 0 && !std::filesystem::exists(a.nf.config_path)) {
     a.nf.config_path.clear();  // no prads.conf installed: PRADS's defaults, as prads does

@@ -100,16 +100,8 @@ int main(int argc, char** argv) {
   Args a;
   CLI::App app("s6-snort: a signature IDS over a capture, reading Snort rules", kProgram);
   AddFlags(app, a);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);
-    std::fprintf(stderr, "%s: %s (see --help)\n", kProgram, e.what());
-    return 2;
-  }
-  if (const s6::Status st = s6::log::ConfigureFromEnv(a.log_level); !st.ok()) {
-    std::fprintf(stderr, "%s: %s\n", kProgram, st.message().c_str());
-    return 2;
+  if (std::optional<int> exit = s6::host::ParseCommandLine(app, argc, argv, a.log_level)) {
+    return *exit;
   }
   if (a.mode != "none") {
     a.nf.format =

@@ -57,6 +57,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -87,6 +88,14 @@ int InstanceMain(int argc, char** argv, const NfDefinition& nf);
 
 /// Runs the NF over a capture file (pcap in, pcap out). Returns the exit status.
 int OfflineMain(int argc, char** argv, const NfDefinition& nf);
+
+/// Parses a tool's command line as every S6 tool does, for NFs whose offline tool has a
+/// command line of its own: `argv` into `app` (a lone "--" is dropped), `--help` printed,
+/// a usage error reported as one line; then the log spec `log_spec` (bound to an option of
+/// `app`, e.g. --log-level) applied. Returns nothing to go on, or the exit status to return
+/// now (0 after --help, 2 on a usage error).
+std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv,
+                                    const std::string& log_spec);
 
 /// What one pass of an NF over a capture did.
 struct CaptureCounts {

@@ -12,6 +12,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <s6/host.h>
+
 namespace s6::host {
 
 /// The executable's name as invoked (argv[0]'s file name), or `fallback`.
@@ -20,9 +22,6 @@ std::string ProgramName(int argc, char** argv, const std::string& fallback);
 /// Adds `--log-level SPEC` bound to `spec`.
 void AddLogLevelOption(CLI::App& app, std::string& spec);
 
-/// Parses `argv` into `app` (a lone "--" is dropped: the NF's options may follow it), then
-/// applies the log spec. Returns nothing to go on, or the exit status to return now.
-std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv,
-                                    const std::string& log_spec);
+// ParseCommandLine is public (s6/host.h).
 
 }  // namespace s6::host
