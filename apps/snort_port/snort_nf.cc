@@ -273,8 +273,9 @@ void SnortNf::Tcp(Pkt& p) {
   Deliver(fc, r);  // the stream flushes before the packet itself is detected
   const bool inserted =
       r.payload == TcpPayloadKind::kNew || r.payload == TcpPayloadKind::kRetransmit;
-  const HttpState& side = r.from_client ? f.http().client : f.http().server;
-  const bool aborted = f.service() == "http" && side.expect == HttpExpect::kAborted;
+  const bool aborted =
+      f.service() == "http" &&
+      (r.from_client ? f.http().client : f.http().server).expect == HttpExpect::kAborted;
   if (inserted && !f.service().empty() && !aborted) {
     ++stats_[kStatRawSkipped];  // its bytes reach detection through the service's PDUs
   } else {

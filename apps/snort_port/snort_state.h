@@ -46,7 +46,7 @@ class FlowState : public s6::SingleWriter {
  public:
   /// Starts (or restarts) inspection state: a new flow or a new TCP session on it.
   void Restart(uint8_t client) {
-    http_ = HttpSession();
+    http_.clear();
     bits_ = FlowBits();
     wizard_ = WizardState();
     service_.clear();
@@ -66,7 +66,12 @@ class FlowState : public s6::SingleWriter {
   uint8_t client() const { return client_; }
 
   TcpStreamState& stream() { return stream_; }
-  HttpSession& http() { return http_; }
+  /// The HTTP session, created on first use: most flows are not HTTP, and every flow is an
+  /// object of its own, so its 1.8 KB stay out of the others.
+  HttpSession& http() {
+    if (http_.empty()) http_.emplace_back();
+    return http_.front();
+  }
   FlowBits& bits() { return bits_; }
   WizardState& wizard() { return wizard_; }
   const std::string& service() const { return service_; }
@@ -76,7 +81,7 @@ class FlowState : public s6::SingleWriter {
 
  private:
   TcpStreamState stream_;
-  HttpSession http_;
+  std::vector<HttpSession> http_;  ///< none, or the flow's one session
   FlowBits bits_;
   WizardState wizard_;
   std::string service_;
