@@ -54,6 +54,17 @@ MainFileRecords CollectMainFileRecords(clang::ASTContext& ctx) {
   return std::move(collector.found);
 }
 
+// Whether code at namespace scope can name `rd`: every class it is nested in declares it (and
+// each enclosing class) public.
+bool NameableOutsideItsClass(const CXXRecordDecl* rd) {
+  for (const clang::Decl* d = rd;;) {
+    const auto* parent = llvm::dyn_cast<CXXRecordDecl>(d->getDeclContext());
+    if (parent == nullptr) return true;
+    if (d->getAccess() != clang::AS_public) return false;
+    d = parent;
+  }
+}
+
 class Analyzer {
  public:
   Analyzer(clang::ASTContext& ctx, std::string input_path, const std::set<std::string>& inputs)
@@ -242,6 +253,14 @@ void Analyzer::AddRecords(const MainFileRecords& found,
   for (const CXXRecordDecl* rd : state_records) records_.Order(rd, seen, ordered);
   for (const CXXRecordDecl* rd : found.records) {
     if (S6Kinds(rd) != 0) continue;
+    if (!seen.count(rd) && !NameableOutsideItsClass(rd)) {
+      // A private or protected nested type of a plain class: code outside the class cannot
+      // name it, and no state class uses it, so it gets no codec.
+      const clang::PresumedLoc ploc = ac_.sm().getPresumedLoc(rd->getLocation());
+      fm.skipped.push_back(ac_.Qualified(rd) + " (line " + std::to_string(ploc.getLine()) +
+                           "): not accessible outside its class");
+      continue;
+    }
     const RecordInfo& info = records_.Analyze(rd);
     if (info.problems.empty()) {
       records_.Order(rd, seen, ordered);
