@@ -2,6 +2,7 @@
 #include "analyzer.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -184,6 +185,17 @@ bool Analyzer::CheckInheritedVirtuals(const CXXRecordDecl* rd, const std::string
   return false;
 }
 
+// Overloads whose normalised signatures are the same (`f(const T&)` and `f(T&&)`; `long` and
+// `long long`) are all valid C++: their ids come from their exact signatures instead. Other
+// methods keep ids that do not depend on how their types are spelled.
+void DisambiguateOverloads(std::vector<MethodModel>& methods) {
+  std::map<std::string, int> uses;
+  for (const MethodModel& m : methods) ++uses[m.signature];
+  for (MethodModel& m : methods) {
+    if (uses[m.signature] > 1) m.id = MethodId(m.signature + " as " + m.exact_signature);
+  }
+}
+
 bool Analyzer::CheckIdCollisions(const CXXRecordDecl* rd, const std::vector<MethodModel>& methods) {
   bool ok = true;
   for (std::size_t i = 1; i < methods.size(); ++i) {
@@ -233,6 +245,7 @@ std::optional<StateClassModel> Analyzer::AnalyzeStateClass(const CXXRecordDecl* 
   MethodAnalyzer methods_of(ac_, records_, rd, multi_writer);
   ok &= CollectMethods(rd, multi_writer, methods_of, methods, method_deps);
   ok &= CheckInheritedVirtuals(rd, sc.qualified_name);
+  DisambiguateOverloads(methods);
   std::sort(methods.begin(), methods.end(),
             [](const MethodModel& a, const MethodModel& b) { return a.id < b.id; });
   ok &= CheckIdCollisions(rd, methods);

@@ -91,7 +91,10 @@ std::string ParamList(const StateClassModel& sc, const MethodModel& m, bool with
   for (std::size_t i = 0; i < m.params.size(); ++i) {
     const ParamModel& p = m.params[i];
     if (i != 0) s += ", ";
-    s += p.spelled_type;
+    // A type whose declarator surrounds the name (a reference to an array) is written through
+    // std::type_identity_t, where a name can follow it.
+    const bool declarator = p.spelled_type.find_first_of("([") != std::string::npos;
+    s += declarator ? "::std::type_identity_t<" + p.spelled_type + ">" : p.spelled_type;
     const std::string name = generated_names ? "a" + std::to_string(i) : p.name;
     if (!name.empty()) s += " " + name;
     if (with_defaults && !p.default_arg.empty()) s += " = " + DefaultHelperRef(sc, m, i);

@@ -27,12 +27,12 @@ class MemberRefFinder : public clang::RecursiveASTVisitor<MemberRefFinder> {
   bool found = false;
 };
 
+}  // namespace
+
 uint32_t MethodId(const std::string& signature) {
   uint32_t id = static_cast<uint32_t>(s6::HashString("s6.method:" + signature));
   return id == 0 ? 1 : id;  // 0 is never a valid method id
 }
-
-}  // namespace
 
 void MethodAnalyzer::Analyze(const clang::CXXMethodDecl* md, std::vector<MethodModel>& out,
                              std::vector<const clang::CXXRecordDecl*>& deps, bool& ok) {
@@ -59,6 +59,12 @@ void MethodAnalyzer::Analyze(const clang::CXXMethodDecl* md, std::vector<MethodM
   AnalyzeReturn(md, m, shipping);
   m.declared_return = ac_.Spell(md->getReturnType());
   m.signature = m.name + "(" + normalized_params + ")" + (m.is_const ? " const" : "");
+  m.exact_signature = m.name + "(";
+  for (const clang::ParmVarDecl* p : md->parameters()) {
+    if (p != *md->param_begin()) m.exact_signature += ",";
+    m.exact_signature += p->getType().getCanonicalType().getAsString();
+  }
+  m.exact_signature += std::string(")") + (m.is_const ? " const" : "");
   if (!shipping.problems.empty()) {
     if (multi_writer_) {
       for (const auto& [l, msg] : shipping.problems) ac_.Error(l, msg);
@@ -127,6 +133,13 @@ bool MethodAnalyzer::CheckAnnotations(const clang::CXXMethodDecl* md, const Meth
   return ok;
 }
 
+// What a parameter of type `t` carries: without reference and cv, down to an array's
+// elements (`const T (&)[N]` carries a `T[N]`).
+QualType MethodAnalyzer::ValueType(QualType t) const {
+  clang::Qualifiers quals;
+  return ac_.ast().getUnqualifiedArrayType(t.getNonReferenceType(), quals);
+}
+
 std::string MethodAnalyzer::AnalyzeParams(const clang::CXXMethodDecl* md, MethodModel& m,
                                           Shipping& shipping) {
   std::string normalized;
@@ -135,7 +148,7 @@ std::string MethodAnalyzer::AnalyzeParams(const clang::CXXMethodDecl* md, Method
     ParamModel pm;
     pm.name = p->getName().str();
     pm.spelled_type = ac_.Spell(p->getType());
-    pm.value_type = ac_.Spell(p->getType().getNonReferenceType().getUnqualifiedType());
+    pm.value_type = ac_.Spell(ValueType(p->getType()));
     const std::string pname = pm.name.empty() ? "#" + std::to_string(index + 1) : pm.name;
     const std::string norm = AnalyzeParamType(p, pname, shipping);
     AnalyzeDefaultArg(p, pname, pm, shipping);
@@ -157,7 +170,7 @@ std::string MethodAnalyzer::AnalyzeParamType(const clang::ParmVarDecl* p, const 
                                "value instead)"});
     return pt.getCanonicalType().getAsString();
   }
-  const QualType decayed = pt.getNonReferenceType().getUnqualifiedType();
+  const QualType decayed = ValueType(pt);
   TypeMapper::Failure failure;
   auto node = records_.types().Map(decayed, shipping.deps, failure);
   if (node) return node->Normalized();

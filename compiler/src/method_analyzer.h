@@ -29,6 +29,9 @@ inline constexpr const char* kVirtualMessage =
     "without a vtable";
 
 /// Analyses the methods of one state class.
+/// A method's id: a hash of its signature (never 0).
+uint32_t MethodId(const std::string& signature);
+
 class MethodAnalyzer {
  public:
   MethodAnalyzer(const AnalysisContext& ac, RecordAnalyzer& records,
@@ -57,6 +60,7 @@ class MethodAnalyzer {
   // The annotation rules that depend on the method's shape and the class kind.
   bool CheckAnnotations(const clang::CXXMethodDecl* md, const MethodModel& m, const Annotations& a);
   // Fills m.params; returns the normalised parameter list ("u32,string").
+  clang::QualType ValueType(clang::QualType t) const;
   std::string AnalyzeParams(const clang::CXXMethodDecl* md, MethodModel& m, Shipping& shipping);
   // The normalised type of one parameter (its canonical spelling when it can't be shipped).
   std::string AnalyzeParamType(const clang::ParmVarDecl* p, const std::string& pname,

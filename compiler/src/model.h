@@ -76,6 +76,10 @@ struct ParamModel {
 struct MethodModel {
   std::string name;
   std::string signature;  // normalised, e.g. "allocate(u64)" / "size() const"
+  /// The C++ signature with canonical parameter types ("set(const long long &)"): it tells
+  /// apart overloads whose normalised signatures are the same (reference kind, integer types of
+  /// one width), and then makes their ids.
+  std::string exact_signature;
   uint32_t id = 0;
   uint32_t flags = 0;  // s6::MethodFlag bits
   uint32_t stale_max_age_ms = 0;

@@ -14,6 +14,7 @@
 #include "flows.s6.h"
 #include "methods.s6.h"
 #include "nested.s6.h"
+#include "overloads.s6.h"
 #include "scalars.s6.h"
 
 namespace {
@@ -279,6 +280,31 @@ TEST(SkeletonTest, DeprecatedMethodsAreShippedWithoutWarnings) {
   stub.set(int64_t{1} << 40);
   caller.Flush();
   EXPECT_EQ(home.value(), int64_t{1} << 40);
+}
+
+TEST(OverloadsTest, OverloadsWithOneWireFormReachTheirOwnMethod) {
+  t::Overloads home;
+  LoopbackCaller<t::Overloads> caller{home};
+  s6::Stub<t::Overloads> stub{caller};
+  const std::string s = "x";
+  stub.take(s);
+  EXPECT_EQ(stub.last(), "copy:x");
+  stub.take(std::string("y"));
+  EXPECT_EQ(stub.last(), "move:y");
+  stub.width(7L);
+  EXPECT_EQ(stub.last(), "long:7");
+  stub.width(8LL);
+  EXPECT_EQ(stub.last(), "long long:8");
+  stub.ch('a');
+  EXPECT_EQ(stub.last(), "char:a");
+  stub.ch(static_cast<signed char>('b'));
+  EXPECT_EQ(stub.last(), "schar:b");
+  const uint8_t four[4] = {1, 2, 3, 4};
+  stub.bytes(four);
+  EXPECT_EQ(stub.last(), "bytes:4321");
+  std::set<uint32_t> ids;
+  for (const auto& m : s6::TypeInfo<t::Overloads>::Descriptor().methods) ids.insert(m.id);
+  EXPECT_EQ(ids.size(), 8u);
 }
 
 }  // namespace
