@@ -3,6 +3,7 @@
 
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/QualTypeNames.h"
+#include "clang/AST/RecursiveASTVisitor.h"
 #include "llvm/Support/Path.h"
 #include "paths.h"
 
@@ -20,6 +21,31 @@ const clang::ClassTemplateDecl* FindCodecTemplate(clang::ASTContext& ctx) {
     }
   }
   return nullptr;
+}
+
+// Whether code at namespace scope can name `d`: each class it is a member of, up to the
+// namespace, declares it public.
+bool NameableFromNamespace(const clang::NamedDecl* d) {
+  for (;;) {
+    const auto* parent = llvm::dyn_cast<clang::CXXRecordDecl>(d->getDeclContext());
+    if (parent == nullptr) return true;
+    if (d->getAccess() != clang::AS_public) return false;
+    d = parent;
+  }
+}
+
+// Whether `t`, as written (template arguments included), goes through an alias that code at
+// namespace scope cannot name.
+bool NamesHiddenAlias(clang::QualType t) {
+  struct Finder : clang::RecursiveASTVisitor<Finder> {
+    bool VisitTypedefType(clang::TypedefType* tt) {
+      found = found || !NameableFromNamespace(tt->getDecl());
+      return !found;
+    }
+    bool found = false;
+  } finder;
+  finder.TraverseType(t);
+  return finder.found;
 }
 
 }  // namespace
@@ -66,6 +92,10 @@ void AnalysisContext::Note(clang::SourceLocation loc, const std::string& msg) co
 }
 
 std::string AnalysisContext::Spell(clang::QualType t) const {
+  // Generated code lives outside the class: a type written with a private or protected member
+  // alias of a class (e.g. a parameter `Id` where the class says `using Id = uint32_t;` under
+  // `private:`) cannot be named there, so such a type is spelled without its sugar.
+  if (NamesHiddenAlias(t)) t = t.getCanonicalType();
   return clang::TypeName::getFullyQualifiedName(t, ctx_, policy_, /*WithGlobalNsPrefix=*/true);
 }
 

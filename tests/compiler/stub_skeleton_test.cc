@@ -15,6 +15,7 @@
 #include "methods.s6.h"
 #include "nested.s6.h"
 #include "overloads.s6.h"
+#include "private_alias.s6.h"
 #include "scalars.s6.h"
 
 namespace {
@@ -305,6 +306,15 @@ TEST(OverloadsTest, OverloadsWithOneWireFormReachTheirOwnMethod) {
   std::set<uint32_t> ids;
   for (const auto& m : s6::TypeInfo<t::Overloads>::Descriptor().methods) ids.insert(m.id);
   EXPECT_EQ(ids.size(), 8u);
+}
+
+TEST(PrivateAliasTest, MethodsSpelledWithPrivateAliasesAreShipped) {
+  t::Registry home;
+  LoopbackCaller<t::Registry> caller{home};
+  s6::Stub<t::Registry> stub{caller};
+  stub.put(7, {8, 9});
+  EXPECT_EQ(stub.first(), 7u);
+  EXPECT_EQ(stub.all(), (std::vector<uint32_t>{7, 8, 9}));
 }
 
 }  // namespace
