@@ -96,6 +96,11 @@ std::string AnalysisContext::Spell(clang::QualType t) const {
   // alias of a class (e.g. a parameter `Id` where the class says `using Id = uint32_t;` under
   // `private:`) cannot be named there, so such a type is spelled without its sugar.
   if (NamesHiddenAlias(t)) t = t.getCanonicalType();
+  // A deduced `auto` / `decltype(auto)` return type: the type it stands for, as written where
+  // it was deduced (its sugar printed as is would garble the qualified name).
+  if (const auto* dt = t->getAs<clang::DeducedType>(); dt != nullptr && dt->isDeduced()) {
+    t = ctx_.getQualifiedType(dt->getDeducedType(), t.getLocalQualifiers());
+  }
   return clang::TypeName::getFullyQualifiedName(t, ctx_, policy_, /*WithGlobalNsPrefix=*/true);
 }
 

@@ -9,6 +9,7 @@
 #include <s6/hash.h>
 #include <s6/testing/loopback_caller.h>
 
+#include "auto_return.s6.h"
 #include "containers.s6.h"
 #include "deprecated.s6.h"
 #include "flows.s6.h"
@@ -315,6 +316,17 @@ TEST(PrivateAliasTest, MethodsSpelledWithPrivateAliasesAreShipped) {
   stub.put(7, {8, 9});
   EXPECT_EQ(stub.first(), 7u);
   EXPECT_EQ(stub.all(), (std::vector<uint32_t>{7, 8, 9}));
+}
+
+TEST(AutoReturnTest, DeducedReturnTypesAreShipped) {
+  t::AutoReturn home;
+  LoopbackCaller<t::AutoReturn> caller{home};
+  s6::Stub<t::AutoReturn> stub{caller};
+  stub.bump();
+  stub.bump();
+  EXPECT_EQ(stub.count(), 2u);
+  EXPECT_EQ(stub.twice(), 4u);
+  EXPECT_EQ(stub.names(), (std::vector<std::string>{"n", "n"}));
 }
 
 }  // namespace
