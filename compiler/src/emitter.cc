@@ -51,7 +51,23 @@ std::string FieldType(const RecordModel& r, const FieldModel& f) {
 
 // Name of the generated function that evaluates a default argument in the class's namespace.
 std::string DefaultHelper(const StateClassModel& sc, const MethodModel& m, std::size_t param) {
-  const std::string cls = sc.qualified_name.substr(sc.qualified_name.rfind(':') + 1);
+  // The class's name within its namespace; a nested class (Outer::State) is written with each
+  // name's length before it (1Outer5State), so two classes of one name nested in different
+  // classes get different helpers, and no top-level class (a name cannot start with a digit)
+  // can take the same spelling.
+  const std::string prefix = sc.enclosing_namespace.empty() ? "" : sc.enclosing_namespace + "::";
+  std::string cls = sc.qualified_name.rfind(prefix, 0) == 0
+                        ? sc.qualified_name.substr(prefix.size())
+                        : sc.qualified_name.substr(sc.qualified_name.rfind(':') + 1);
+  if (cls.find("::") != std::string::npos) {
+    std::string encoded;
+    for (size_t at = 0; at <= cls.size();) {
+      const size_t end = std::min(cls.find("::", at), cls.size());
+      encoded += std::to_string(end - at) + cls.substr(at, end - at);
+      at = end + 2;
+    }
+    cls = encoded;
+  }
   return "s6_default_" + cls + "_" + m.name + "_" + std::to_string(m.decl_order) + "_" +
          std::to_string(param);
 }

@@ -15,6 +15,7 @@
 #include "flows.s6.h"
 #include "methods.s6.h"
 #include "nested.s6.h"
+#include "nested_twins.s6.h"
 #include "overloads.s6.h"
 #include "private_alias.s6.h"
 #include "scalars.s6.h"
@@ -327,6 +328,19 @@ TEST(AutoReturnTest, DeducedReturnTypesAreShipped) {
   EXPECT_EQ(stub.count(), 2u);
   EXPECT_EQ(stub.twice(), 4u);
   EXPECT_EQ(stub.names(), (std::vector<std::string>{"n", "n"}));
+}
+
+TEST(NestedTwinsTest, SameNamedNestedClassesKeepTheirOwnDefaults) {
+  t::Left::Counter left;
+  t::Right::Counter right;
+  LoopbackCaller<t::Left::Counter> lc{left};
+  LoopbackCaller<t::Right::Counter> rc{right};
+  s6::Stub<t::Left::Counter> ls{lc};
+  s6::Stub<t::Right::Counter> rs{rc};
+  ls.add();
+  rs.add();
+  EXPECT_EQ(ls.value(), 1);
+  EXPECT_EQ(rs.value(), 10);
 }
 
 }  // namespace
