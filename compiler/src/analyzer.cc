@@ -122,12 +122,18 @@ bool Analyzer::CollectMethods(const CXXRecordDecl* rd, bool multi_writer,
                               MethodAnalyzer& methods_of, std::vector<MethodModel>& methods,
                               std::vector<const CXXRecordDecl*>& method_deps) {
   bool ok = true;
-  std::set<std::string> names;
+  std::set<std::string> names;    // declared by the classes walked so far: hide base methods
+  std::set<std::string> exposed;  // names a walked class brings back with `using Base::name;`
+  std::set<std::string> taken;    // exact signatures collected (a using does not bring those)
   std::vector<const CXXRecordDecl*> chain = {rd};
   for (std::size_t i = 0; i < chain.size(); ++i) {
     const CXXRecordDecl* c = chain[i];
     std::set<std::string> here;
     for (const clang::Decl* d : c->decls()) {
+      if (const auto* ud = llvm::dyn_cast<clang::UsingDecl>(d)) {
+        if (ud->getAccess() == clang::AS_public) exposed.insert(ud->getNameAsString());
+        continue;
+      }
       if (const auto* ft = llvm::dyn_cast<clang::FunctionTemplateDecl>(d)) {
         if (ft->getAccess() == clang::AS_public && multi_writer && c == rd) {
           ac_.Error(ft->getLocation(),
@@ -149,8 +155,14 @@ bool Analyzer::CollectMethods(const CXXRecordDecl* rd, bool multi_writer,
       }
       if (!IsOfferedMethod(md)) continue;
       const std::string name = md->getNameAsString();
-      if (names.count(name) != 0) continue;  // hidden by a derived class's method
+      const std::string exact = ExactSignature(md);
+      // A base's method is hidden by a derived class's method of its name, unless a using-
+      // declaration brings the name back; then only the one with the same signature stays hidden.
+      if (names.count(name) != 0 && (exposed.count(name) == 0 || taken.count(exact) != 0)) {
+        continue;
+      }
       here.insert(name);
+      taken.insert(exact);
       methods_of.Analyze(md, methods, method_deps, ok);
     }
     names.insert(here.begin(), here.end());

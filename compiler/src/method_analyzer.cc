@@ -29,6 +29,15 @@ class MemberRefFinder : public clang::RecursiveASTVisitor<MemberRefFinder> {
 
 }  // namespace
 
+std::string ExactSignature(const clang::CXXMethodDecl* md) {
+  std::string s = md->getNameAsString() + "(";
+  for (const clang::ParmVarDecl* p : md->parameters()) {
+    if (p != *md->param_begin()) s += ",";
+    s += p->getType().getCanonicalType().getAsString();
+  }
+  return s + ")" + (md->isConst() ? " const" : "");
+}
+
 uint32_t MethodId(const std::string& signature) {
   uint32_t id = static_cast<uint32_t>(s6::HashString("s6.method:" + signature));
   return id == 0 ? 1 : id;  // 0 is never a valid method id
@@ -59,12 +68,7 @@ void MethodAnalyzer::Analyze(const clang::CXXMethodDecl* md, std::vector<MethodM
   AnalyzeReturn(md, m, shipping);
   m.declared_return = ac_.Spell(md->getReturnType());
   m.signature = m.name + "(" + normalized_params + ")" + (m.is_const ? " const" : "");
-  m.exact_signature = m.name + "(";
-  for (const clang::ParmVarDecl* p : md->parameters()) {
-    if (p != *md->param_begin()) m.exact_signature += ",";
-    m.exact_signature += p->getType().getCanonicalType().getAsString();
-  }
-  m.exact_signature += std::string(")") + (m.is_const ? " const" : "");
+  m.exact_signature = ExactSignature(md);
   if (!shipping.problems.empty()) {
     if (multi_writer_) {
       for (const auto& [l, msg] : shipping.problems) ac_.Error(l, msg);

@@ -29,6 +29,9 @@ inline constexpr const char* kVirtualMessage =
     "without a vtable";
 
 /// Analyses the methods of one state class.
+/// `name(canonical parameter types) [const]`: what tells two C++ overloads apart.
+std::string ExactSignature(const clang::CXXMethodDecl* md);
+
 /// A method's id: a hash of its signature (never 0).
 uint32_t MethodId(const std::string& signature);
 

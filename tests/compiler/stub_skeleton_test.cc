@@ -19,6 +19,7 @@
 #include "overloads.s6.h"
 #include "private_alias.s6.h"
 #include "scalars.s6.h"
+#include "using_base.s6.h"
 
 namespace {
 
@@ -341,6 +342,19 @@ TEST(NestedTwinsTest, SameNamedNestedClassesKeepTheirOwnDefaults) {
   rs.add();
   EXPECT_EQ(ls.value(), 1);
   EXPECT_EQ(rs.value(), 10);
+}
+
+TEST(UsingBaseTest, UsingDeclarationsKeepTheBaseOverloads) {
+  t::UsingWriter home;
+  LoopbackCaller<t::UsingWriter> caller{home};
+  s6::Stub<t::UsingWriter> stub{caller};
+  stub.put(int64_t{5});
+  EXPECT_EQ(stub.get(), "int:5");
+  stub.put(true);
+  EXPECT_EQ(stub.get(), "bool:1");
+  stub.put(std::string("x"));  // the derived overload hides the base's of the same signature
+  EXPECT_EQ(stub.get(), "derived str:x");
+  EXPECT_EQ(s6::TypeInfo<t::UsingWriter>::Descriptor().methods.size(), 4u);
 }
 
 }  // namespace
