@@ -14,9 +14,10 @@
 // is not payload); a datagram longer than what was captured (a snaplen cut), a frame shorter
 // than a header it announces, an IPv4 header length below 20 or a TCP data offset below 20 is
 // malformed — counted by the caller and not inspected, as Snort does not decode it. A UDP
-// length other than the IP payload's makes the packet a plain IP packet. Non-first IPv4/IPv6 fragments carry no transport header: they are IP
-// packets with their content disabled (Snort inspects the reassembled datagram, which this port
-// does not rebuild); a first fragment is decoded like a whole packet.
+// length other than the IP payload's makes the packet a plain IP packet. Non-first IPv4/IPv6
+// fragments carry no transport header: they are IP packets with their content disabled (Snort
+// inspects the reassembled datagram, which this port does not rebuild); a first fragment is decoded
+// like a whole packet.
 //
 // Not decoded: tunnels (GRE, IP-in-IP, Teredo), MPLS, PPPoE, checksums (as Snort with -k none).
 #pragma once

@@ -5,7 +5,8 @@
 // The binder names a service from the flow's server port for the protocols the wizard cannot
 // recognise (dns on 53, sunrpc on 111/tcp, modbus, gtp, iec104, opcua, cip); every other flow
 // goes to the wizard, which looks at the first bytes each side sends:
-//  - spells (case-insensitive; `*` matches any run of octets, `**` is a literal `*`): ftp ("220*FTP"), http (request
+//  - spells (case-insensitive; `*` matches any run of octets, `**` is a literal `*`): ftp
+//  ("220*FTP"), http (request
 //    methods, "HTTP/"), imap, pop3, sip, smtp, ssh;
 //  - hexes (exact octets; `?` matches one): ssl (|16 03| from either side), telnet (IAC
 //    commands).

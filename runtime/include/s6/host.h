@@ -56,8 +56,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <span>
 #include <optional>
+#include <span>
 #include <string>
 
 #include <CLI/CLI.hpp>
