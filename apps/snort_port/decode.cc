@@ -4,21 +4,22 @@
 #include <algorithm>
 #include <cstring>
 
+#include <s6/net.h>
+
 namespace snort {
 namespace {
 
-constexpr uint16_t kEtherIpv4 = 0x0800, kEtherIpv6 = 0x86dd, kEtherVlan = 0x8100,
-                   kEtherQinQ = 0x88a8, kEtherQinQOld = 0x9100;
-constexpr uint8_t kIpTcp = 6, kIpUdp = 17, kIpIcmp = 1, kIpIcmp6 = 58;
+using s6::net::Load16;
+using s6::net::Load32;
+constexpr uint16_t kEtherIpv4 = s6::net::kEtherTypeIpv4, kEtherIpv6 = 0x86dd,
+                   kEtherVlan = s6::net::kEtherTypeVlan, kEtherQinQ = 0x88a8,
+                   kEtherQinQOld = 0x9100;
+constexpr uint8_t kIpTcp = s6::net::kProtoTcp, kIpUdp = s6::net::kProtoUdp,
+                  kIpIcmp = s6::net::kProtoIcmp, kIpIcmp6 = 58;
 constexpr uint8_t kV6HopByHop = 0, kV6Routing = 43, kV6Fragment = 44, kV6DestOpts = 60,
                   kV6NoNext = 59;
 constexpr uint8_t kTcpOptEnd = 0, kTcpOptNop = 1, kTcpOptMss = 2, kTcpOptWscale = 3,
                   kTcpOptTimestamp = 8;
-
-uint16_t Be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
-uint32_t Be32(const uint8_t* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
-}
 
 // Whether TCP options carry MSS, window scale or timestamps (Snort's want_flow for a SYN).
 bool SynOptions(const uint8_t* opt, size_t len) {
@@ -48,13 +49,13 @@ DecodeStatus Transport(const uint8_t* l4, size_t len, uint8_t proto, DecodedPack
       const size_t off = size_t(l4[12] >> 4) * 4;
       if (off < 20 || off > len) return DecodeStatus::kMalformed;
       h.protocol = Protocol::kTcp;
-      h.src_port = Be16(l4);
-      h.dst_port = Be16(l4 + 2);
+      h.src_port = Load16(l4);
+      h.dst_port = Load16(l4 + 2);
       f.has_tcp = true;
-      f.tcp_seq = Be32(l4 + 4);
-      f.tcp_ack = Be32(l4 + 8);
+      f.tcp_seq = Load32(l4 + 4);
+      f.tcp_ack = Load32(l4 + 8);
       f.tcp_flags = l4[13];
-      f.tcp_window = Be16(l4 + 14);
+      f.tcp_window = Load16(l4 + 14);
       out->syn_options = (f.tcp_flags & 0x02) && SynOptions(l4 + 20, off - 20);
       out->payload = {base + off, len - off};
       break;
@@ -63,14 +64,14 @@ DecodeStatus Transport(const uint8_t* l4, size_t len, uint8_t proto, DecodedPack
       if (len < 8) return DecodeStatus::kMalformed;
       // Snort's udp codec stops unless the UDP length is the IP payload's: the packet is then
       // an IP packet (only `ip` rules see it, with the IP payload).
-      if (Be16(l4 + 4) != len) {
+      if (Load16(l4 + 4) != len) {
         h.protocol = Protocol::kIp;
         out->payload = {base, len};
         break;
       }
       h.protocol = Protocol::kUdp;
-      h.src_port = Be16(l4);
-      h.dst_port = Be16(l4 + 2);
+      h.src_port = Load16(l4);
+      h.dst_port = Load16(l4 + 2);
       out->payload = {base + 8, len - 8};
       break;
     }
@@ -87,8 +88,8 @@ DecodeStatus Transport(const uint8_t* l4, size_t len, uint8_t proto, DecodedPack
       const size_t hlen = proto == kIpIcmp || echo6 ? 8 : 4;
       if (len < hlen) return DecodeStatus::kMalformed;
       if (hlen == 8) {
-        f.icmp_id = Be16(l4 + 4);
-        f.icmp_seq = Be16(l4 + 6);
+        f.icmp_id = Load16(l4 + 4);
+        f.icmp_seq = Load16(l4 + 6);
       }
       out->payload = {base + hlen, len - hlen};
       break;
@@ -104,15 +105,15 @@ DecodeStatus Transport(const uint8_t* l4, size_t len, uint8_t proto, DecodedPack
 DecodeStatus Ipv4(const uint8_t* ip, size_t len, DecodedPacket* out) {
   if (len < 20 || (ip[0] >> 4) != 4) return DecodeStatus::kMalformed;
   const size_t ihl = size_t(ip[0] & 0x0f) * 4;
-  const size_t total = Be16(ip + 2);
+  const size_t total = Load16(ip + 2);
   // Snort's ipv4 codec: a datagram longer than what was captured is not decoded (its rules
   // never see it); trailers after it are not payload.
   if (ihl < 20 || ihl > len || total < ihl || total > len) return DecodeStatus::kMalformed;
   const size_t end = total;
   PacketFacts& f = out->facts;
   f.ttl = ip[8];
-  f.ip_id = Be16(ip + 4);
-  const uint16_t frag = Be16(ip + 6);
+  f.ip_id = Load16(ip + 4);
+  const uint16_t frag = Load16(ip + 6);
   f.frag_bits = frag & 0xe000;
   std::memcpy(out->header.src.data(), ip + 12, 4);
   std::memcpy(out->header.dst.data(), ip + 16, 4);
@@ -127,7 +128,7 @@ DecodeStatus Ipv4(const uint8_t* ip, size_t len, DecodedPacket* out) {
 
 DecodeStatus Ipv6(const uint8_t* ip, size_t len, DecodedPacket* out) {
   if (len < 40 || (ip[0] >> 4) != 6) return DecodeStatus::kMalformed;
-  const size_t end = 40 + size_t(Be16(ip + 4));
+  const size_t end = 40 + size_t(Load16(ip + 4));
   if (end > len) return DecodeStatus::kMalformed;  // as Snort's ipv6 codec
   out->header.v6 = true;
   out->facts.ttl = ip[7];
@@ -142,7 +143,7 @@ DecodeStatus Ipv6(const uint8_t* ip, size_t len, DecodedPacket* out) {
     if (off + 8 > end) return DecodeStatus::kMalformed;
     const uint8_t* ext = ip + off;
     if (next == kV6Fragment) {
-      const uint16_t frag = Be16(ext + 2);
+      const uint16_t frag = Load16(ext + 2);
       out->facts.frag_bits = (frag & 1) ? 0x2000 : 0;  // M flag, as IPv4's MF
       if ((frag & 0xfff8) != 0) {
         out->fragment = true;
@@ -176,12 +177,12 @@ DecodeStatus Decode(std::span<const uint8_t> frame, bool ethernet, DecodedPacket
   uint16_t type;
   if (ethernet) {
     if (len < 14) return DecodeStatus::kMalformed;
-    type = Be16(p + 12);
+    type = Load16(p + 12);
     size_t off = 14;
     while (type == kEtherVlan || type == kEtherQinQ || type == kEtherQinQOld) {
       if (len < off + 4) return DecodeStatus::kMalformed;
-      out->vlan = Be16(p + off) & 0x0fff;
-      type = Be16(p + off + 2);
+      out->vlan = Load16(p + off) & 0x0fff;
+      type = Load16(p + off + 2);
       off += 4;
     }
     p += off;

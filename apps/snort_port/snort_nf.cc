@@ -8,6 +8,7 @@
 #include <variant>
 
 #include <s6/log.h>
+#include <s6/net.h>
 
 namespace snort {
 
@@ -38,7 +39,8 @@ namespace {
 
 using std::chrono::seconds;
 
-constexpr uint8_t kIpTcp = 6, kIpUdp = 17, kIpIcmp = 1, kIpIcmp6 = 58;
+constexpr uint8_t kIpTcp = s6::net::kProtoTcp, kIpUdp = s6::net::kProtoUdp,
+                  kIpIcmp = s6::net::kProtoIcmp, kIpIcmp6 = 58;
 constexpr seconds kTcpIdle{3600}, kOtherIdle{180};  // Snort's flow cache idle timeouts
 
 FlowKey KeyOf(const DecodedPacket& d, uint8_t* sender) {
@@ -225,7 +227,6 @@ s6::Verdict SnortNf::Process(s6::Packet& packet, s6::Context& /*ctx*/) {
     ++stats_[kStatFlows];
     if (proto == kIpTcp) p.flow.set_idle_timeout(kTcpIdle);
   }
-  p.flow->Count();
   if (proto == kIpTcp) {
     Tcp(p);
   } else {
@@ -249,12 +250,7 @@ void SnortNf::Tcp(Pkt& p) {
   if (!r.tracked) {  // Snort has no flow for it: no flowbits, no direction, no service
     ++stats_[kStatUntrackedTcp];
     p.d.facts.has_flow = false;
-    if (p.d.payload.empty()) p.d.facts.content_enabled = false;
-    FlowBits none;
-    Buffers b;
-    b.pkt_data = b.raw_data = p.d.payload;
-    ++stats_[kStatRawInspections];
-    Detect(p.d.header, b, p.d.facts, {}, &none, p.ts_ns);
+    InspectRaw(p);
     return;
   }
   if (r.new_session) {
@@ -374,6 +370,11 @@ void SnortNf::InspectRaw(Pkt& p) {
   if (p.d.payload.empty()) p.d.facts.content_enabled = false;  // Snort: no content without data
   Buffers b;
   b.pkt_data = b.raw_data = p.d.payload;
+  if (!p.d.facts.has_flow) {  // a packet Snort keeps no flow for: no flowbits, no service
+    FlowBits none;
+    Detect(p.d.header, b, p.d.facts, {}, &none, p.ts_ns);
+    return;
+  }
   Detect(p.d.header, b, p.d.facts, Where(p.flow->service()), &p.flow->bits(), p.ts_ns);
 }
 
@@ -442,7 +443,7 @@ void SnortNf::Finish(s6::Context& /*ctx*/) {
 std::map<std::string, HostSummary> SnortNf::LocalHosts() {
   std::map<std::string, HostSummary> out;
   hosts_.for_each_local([&out](const HostKey& k, HostAlerts& h) {
-    out[AddressText(k.addr, k.family == 6)] = h.Local();
+    out[AddressText(k.addr, k.family == 6)] = h.Summary();
   });
   return out;
 }

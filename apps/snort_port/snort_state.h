@@ -53,7 +53,6 @@ class FlowState : public s6::SingleWriter {
     client_ = client;
     seen_ = 0;
     started_ = true;
-    ++sessions_;
   }
   /// Endpoint `e` sent a packet; true once both have (UDP, ICMP and IP flows are then
   /// established, as Snort's stream_udp/icmp/ip mark them).
@@ -76,8 +75,6 @@ class FlowState : public s6::SingleWriter {
   WizardState& wizard() { return wizard_; }
   const std::string& service() const { return service_; }
   void set_service(std::string s) { service_ = std::move(s); }
-  uint64_t Count() { return ++packets_; }
-  uint32_t sessions() const { return sessions_; }
 
  private:
   TcpStreamState stream_;
@@ -88,8 +85,6 @@ class FlowState : public s6::SingleWriter {
   uint8_t client_ = 0;
   uint8_t seen_ = 0;  ///< bit per endpoint that sent a packet
   bool started_ = false;
-  uint32_t sessions_ = 0;
-  uint64_t packets_ = 0;
   S6_STATE(FlowState);
 };
 
@@ -122,7 +117,6 @@ class Threshold : public s6::MultiWriter {
     last_ = now_s;
     return hits_ > count || prev_ > count;
   }
-  uint32_t hits() const S6_STALE { return hits_; }
 
  private:
   bool started_ = false;
@@ -160,8 +154,6 @@ class HostAlerts : public s6::MultiWriter {
   HostSummary Summary() const S6_STALE_MS(1000) {
     return {alerts_, by_priority_, first_ns_, last_ns_, uint32_t(sids_.size())};
   }
-  /// The same, read at the home (reports on the home instance).
-  HostSummary Local() const { return Summary(); }
 
  private:
   uint64_t alerts_ = 0;
