@@ -146,9 +146,7 @@ bool Analyzer::CollectMethods(const CXXRecordDecl* rd, bool multi_writer,
       const auto* md = llvm::dyn_cast<clang::CXXMethodDecl>(d);
       if (md == nullptr) continue;
       // Virtual methods the method analysis would not see are reported here, public or not.
-      if (md->isVirtual() && c == rd && !md->isImplicit() &&
-          (md->getAccess() != clang::AS_public || md->isStatic() ||
-           llvm::isa<clang::CXXConstructorDecl>(md) || llvm::isa<clang::CXXDestructorDecl>(md))) {
+      if (md->isVirtual() && c == rd && !md->isImplicit() && !IsOfferedMethod(md)) {
         ac_.Error(md->getLocation(), kVirtualMessage);
         ok = false;
         continue;
@@ -183,9 +181,8 @@ bool Analyzer::CheckInheritedVirtuals(const CXXRecordDecl* rd, const std::string
   for (const clang::CXXMethodDecl* md : rd->methods()) {
     own_virtual |= md->isVirtual() && !md->isImplicit();
   }
-  // Own virtual methods are reported where they are declared, except virtual operators and
-  // conversion functions, which neither check covers (known gap: the class is then dropped
-  // without an error).
+  // Own virtual methods are reported where they are declared (the method analysis or
+  // CollectMethods).
   if (own_virtual) return false;
   ac_.Error(rd->getLocation(), std::string(kVirtualMessage) + "; '" + name + "' inherits them");
   for (const clang::CXXBaseSpecifier& base : rd->bases()) {
@@ -240,9 +237,6 @@ std::optional<StateClassModel> Analyzer::AnalyzeStateClass(const CXXRecordDecl* 
   StateClassModel sc;
   sc.qualified_name = ac_.Qualified(rd);
   sc.multi_writer = multi_writer;
-  if (const auto* ns = llvm::dyn_cast<clang::NamespaceDecl>(rd->getEnclosingNamespaceContext())) {
-    sc.enclosing_namespace = ns->getQualifiedNameAsString();
-  }
   if (rd->getDescribedClassTemplate() != nullptr) {
     ac_.Error(rd->getLocation(), "state class templates are not supported; derive a plain class");
     return std::nullopt;

@@ -49,16 +49,18 @@ std::string FieldType(const RecordModel& r, const FieldModel& f) {
   return "decltype(" + Global(r.qualified_name) + "::" + f.name + ")";
 }
 
-// Name of the generated function that evaluates a default argument in the class's namespace.
+// Name of the generated helper that evaluates a default argument, in the namespace of the class
+// that declares the method.
 std::string DefaultHelper(const StateClassModel& sc, const MethodModel& m, std::size_t param) {
-  // The class's name within its namespace; a nested class (Outer::State) is written with each
-  // name's length before it (1Outer5State), so two classes of one name nested in different
-  // classes get different helpers, and no top-level class (a name cannot start with a digit)
-  // can take the same spelling.
-  const std::string prefix = sc.enclosing_namespace.empty() ? "" : sc.enclosing_namespace + "::";
+  // The state class's name within that namespace (its whole name when it lives elsewhere: a
+  // base's namespace may serve several state classes); a nested name (Outer::State) is written
+  // with each name's length before it (1Outer5State), so two classes of one name nested in
+  // different classes get different helpers, and no top-level class (a name cannot start with a
+  // digit) can take the same spelling.
+  const std::string prefix = m.default_namespace.empty() ? "" : m.default_namespace + "::";
   std::string cls = sc.qualified_name.rfind(prefix, 0) == 0
                         ? sc.qualified_name.substr(prefix.size())
-                        : sc.qualified_name.substr(sc.qualified_name.rfind(':') + 1);
+                        : sc.qualified_name;
   if (cls.find("::") != std::string::npos) {
     std::string encoded;
     for (size_t at = 0; at <= cls.size();) {
@@ -73,30 +75,59 @@ std::string DefaultHelper(const StateClassModel& sc, const MethodModel& m, std::
 }
 
 std::string DefaultHelperRef(const StateClassModel& sc, const MethodModel& m, std::size_t param) {
-  return (sc.enclosing_namespace.empty() ? "::" : Global(sc.enclosing_namespace) + "::") +
-         DefaultHelper(sc, m, param) + "()";
+  std::string ref = (m.default_namespace.empty() ? "" : Global(m.default_namespace)) +
+                    "::" + DefaultHelper(sc, m, param);
+  if (m.params[param].default_in_class) {
+    for (std::size_t i = 1; i < m.default_scopes.size(); ++i) ref += "::s6_scope";
+    ref += "::s6_value";
+  }
+  return ref + "()";
 }
 
-// Default arguments are written in the class's namespace; the stub lives in namespace s6. Each
-// default becomes a helper function in the class's namespace, where the same names resolve.
+// One default argument's helper. A default is written in the class; the stub lives in namespace
+// s6. Most defaults name only what the class's namespace has, and become a function there. One
+// that names what only the class's scope finds (a nested type, a static member) is evaluated in
+// a static function of a struct derived from the class, nested in structs derived from the
+// classes enclosing it, where unqualified lookup visits the same scopes in the same order.
+std::string DefaultHelperDefinition(const StateClassModel& sc, const MethodModel& m,
+                                    std::size_t i) {
+  const ParamModel& p = m.params[i];
+  const std::string name = DefaultHelper(sc, m, i);
+  if (!p.default_in_class) {
+    return "inline " + p.value_type + " " + name + "() { return " + p.default_arg + "; }\n";
+  }
+  std::string open;
+  std::string close;
+  for (std::size_t k = 0; k < m.default_scopes.size(); ++k) {
+    const std::string indent(2 * k, ' ');
+    open += indent + "struct " + (k == 0 ? name : "s6_scope") + " : " +
+            Global(m.default_scopes[k]) + " {\n";
+    close = indent + "};\n" + close;
+  }
+  const std::string indent(2 * m.default_scopes.size(), ' ');
+  return open + indent + "static " + p.value_type + " s6_value() { return " + p.default_arg +
+         "; }\n" + close;
+}
+
+// The helpers of a state class's default arguments, in the namespaces of the classes that
+// declare its methods.
 void EmitDefaultHelpers(const StateClassModel& sc, std::string& h) {
-  std::string body;
+  std::vector<std::pair<std::string, std::string>> blocks;  // namespace, helpers
   for (const MethodModel& m : sc.methods) {
     if (!m.shippable) continue;
     for (std::size_t i = 0; i < m.params.size(); ++i) {
-      const ParamModel& p = m.params[i];
-      if (p.default_arg.empty()) continue;
-      body += "inline " + p.value_type + " " + DefaultHelper(sc, m, i) + "() { return " +
-              p.default_arg + "; }\n";
+      if (m.params[i].default_arg.empty()) continue;
+      auto block = std::find_if(blocks.begin(), blocks.end(),
+                                [&](const auto& b) { return b.first == m.default_namespace; });
+      if (block == blocks.end()) block = blocks.emplace(blocks.end(), m.default_namespace, "");
+      block->second += DefaultHelperDefinition(sc, m, i);
     }
   }
-  if (body.empty()) return;
+  if (blocks.empty()) return;
   h += "// Default arguments of " + sc.qualified_name + "'s methods, for its stub.\n";
-  if (sc.enclosing_namespace.empty()) {
-    h += body + "\n";
-  } else {
-    h += "namespace " + sc.enclosing_namespace + " {\n" + body + "}  // namespace " +
-         sc.enclosing_namespace + "\n\n";
+  for (const auto& [ns, body] : blocks) {
+    h += ns.empty() ? body + "\n"
+                    : "namespace " + ns + " {\n" + body + "}  // namespace " + ns + "\n\n";
   }
 }
 

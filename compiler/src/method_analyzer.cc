@@ -13,18 +13,118 @@ namespace {
 using clang::QualType;
 using clang::SourceLocation;
 
-// Whether an expression names class members (or `this`).
-class MemberRefFinder : public clang::RecursiveASTVisitor<MemberRefFinder> {
+// The declaration a type names (a class, enum, alias or template), or null.
+const clang::NamedDecl* DeclOfType(const clang::Type* t) {
+  if (t == nullptr) return nullptr;
+  if (const auto* td = t->getAs<clang::TypedefType>()) return td->getDecl();
+  if (const clang::TagDecl* tag = t->getAsTagDecl()) return tag;
+  if (const auto* ts = t->getAs<clang::TemplateSpecializationType>()) {
+    return ts->getTemplateName().getAsTemplateDecl();
+  }
+  return nullptr;
+}
+
+// Whether unqualified lookup must start inside a class to find `d`.
+bool IsClassScoped(const clang::Decl* d) {
+  for (const clang::DeclContext* c = d->getDeclContext(); c != nullptr; c = c->getParent()) {
+    if (c->isRecord()) return true;
+    if (c->isFileContext()) return false;
+  }
+  return false;
+}
+
+// What a default argument names, and so where it can be evaluated. Each name is judged by the
+// first name lookup sees: the outermost qualifier when the name is qualified (`Outer::kScale`
+// is found from the namespace, `Color::kRed` only from the class), the name itself otherwise.
+class DefaultArgScan : public clang::RecursiveASTVisitor<DefaultArgScan> {
+  using Base = clang::RecursiveASTVisitor<DefaultArgScan>;
+
  public:
+  bool needs_class_scope = false;
+  const clang::NamedDecl* private_name = nullptr;  // a private member it names
+
   bool VisitDeclRefExpr(clang::DeclRefExpr* e) {
-    if (e->getDecl()->isCXXClassMember()) found = true;
+    Named(e->getDecl(), e->getQualifierLoc());
     return true;
   }
   bool VisitCXXThisExpr(clang::CXXThisExpr*) {
-    found = true;
+    needs_class_scope = true;  // an implicit member access in an unevaluated operand
     return true;
   }
-  bool found = false;
+  bool TraverseElaboratedTypeLoc(clang::ElaboratedTypeLoc tl) {
+    if (!tl.getQualifierLoc()) return Base::TraverseElaboratedTypeLoc(tl);
+    Named(DeclOfType(tl.getNamedTypeLoc().getTypePtr()), tl.getQualifierLoc());
+    return Judged([&] { return Base::TraverseElaboratedTypeLoc(tl); });
+  }
+  bool VisitTagTypeLoc(clang::TagTypeLoc tl) {
+    if (!judged_) Named(tl.getDecl(), {});
+    return true;
+  }
+  bool VisitTypedefTypeLoc(clang::TypedefTypeLoc tl) {
+    if (!judged_) Named(tl.getTypedefNameDecl(), {});
+    return true;
+  }
+  // A qualifier's names are judged with the name they qualify; template arguments inside them
+  // (`std::numeric_limits<Count>::max()`) are names of their own.
+  bool TraverseNestedNameSpecifierLoc(clang::NestedNameSpecifierLoc q) {
+    return Judged([&] { return Base::TraverseNestedNameSpecifierLoc(q); });
+  }
+  bool TraverseTemplateArgumentLoc(const clang::TemplateArgumentLoc& arg) {
+    const bool saved = judged_;
+    judged_ = false;
+    const bool ok = Base::TraverseTemplateArgumentLoc(arg);
+    judged_ = saved;
+    return ok;
+  }
+
+ private:
+  void Named(const clang::NamedDecl* d, clang::NestedNameSpecifierLoc qualifier) {
+    if (d == nullptr) return;
+    // Access: a private name can't be used outside its class; a protected one only from a class
+    // derived from it.
+    for (const clang::Decl* x = d; x != nullptr;) {
+      const auto* ctx = llvm::dyn_cast<clang::Decl>(x->getDeclContext());
+      if (ctx == nullptr ||
+          !(llvm::isa<clang::CXXRecordDecl>(ctx) || llvm::isa<clang::EnumDecl>(ctx))) {
+        break;
+      }
+      if (x->getAccess() == clang::AS_private && private_name == nullptr) {
+        private_name = llvm::cast<clang::NamedDecl>(x);
+      }
+      if (x->getAccess() == clang::AS_protected) needs_class_scope = true;
+      x = ctx;
+    }
+    const clang::NamedDecl* first = d;
+    if (qualifier) {
+      const clang::NestedNameSpecifier* q = qualifier.getNestedNameSpecifier();
+      while (q->getPrefix() != nullptr) q = q->getPrefix();
+      switch (q->getKind()) {
+        case clang::NestedNameSpecifier::Global:
+        case clang::NestedNameSpecifier::Namespace:
+        case clang::NestedNameSpecifier::NamespaceAlias:
+          return;
+        case clang::NestedNameSpecifier::Super:
+          needs_class_scope = true;
+          return;
+        default:
+          first = DeclOfType(q->getAsType());
+          break;
+      }
+    }
+    if (first == nullptr || IsClassScoped(first)) needs_class_scope = true;
+  }
+
+  // Traverses with the types met directly (not in template arguments) already judged.
+  template <typename F>
+  bool Judged(F traverse) {
+    const bool saved = judged_;
+    judged_ = true;
+    const bool ok = traverse();
+    judged_ = saved;
+    return ok;
+  }
+
+  bool judged_ = false;
 };
 
 }  // namespace
@@ -65,6 +165,7 @@ void MethodAnalyzer::Analyze(const clang::CXXMethodDecl* md, std::vector<MethodM
     shipping.problems.push_back({loc, "ref-qualified methods can't be shipped"});
   }
   const std::string normalized_params = AnalyzeParams(md, m, shipping);
+  DefaultScope(md, m);
   AnalyzeReturn(md, m, shipping);
   m.declared_return = ac_.Spell(md->getReturnType());
   m.signature = m.name + "(" + normalized_params + ")" + (m.is_const ? " const" : "");
@@ -190,17 +291,60 @@ void MethodAnalyzer::AnalyzeDefaultArg(const clang::ParmVarDecl* p, const std::s
   if (!p->hasDefaultArg() || p->hasUnparsedDefaultArg() || p->hasUninstantiatedDefaultArg()) {
     return;
   }
-  const clang::CharSourceRange range =
-      clang::CharSourceRange::getTokenRange(p->getDefaultArgRange());
-  pm.default_arg = clang::Lexer::getSourceText(range, ac_.sm(), ac_.ast().getLangOpts()).str();
-  // The stub lives outside the class: a default that names class members can't be copied.
-  MemberRefFinder finder;
-  finder.TraverseStmt(const_cast<clang::Expr*>(p->getDefaultArg()));
-  if (finder.found || pm.default_arg.empty()) {
+  const clang::CharSourceRange range = clang::Lexer::makeFileCharRange(
+      clang::CharSourceRange::getTokenRange(p->getDefaultArgRange()), ac_.sm(),
+      ac_.ast().getLangOpts());
+  if (range.isValid()) {
+    pm.default_arg = clang::Lexer::getSourceText(range, ac_.sm(), ac_.ast().getLangOpts()).str();
+  }
+  if (pm.default_arg.empty()) {
+    shipping.problems.push_back({p->getLocation(), "the default argument of '" + pname +
+                                                       "' is only partly inside a macro; the "
+                                                       "stub can't copy it (write it out, or make "
+                                                       "the whole default one macro)"});
+    return;
+  }
+  // The stub lives outside the class; the default is evaluated in a generated helper that sees
+  // the names the class sees (see the emitter), which private names and final classes limit.
+  DefaultArgScan scan;
+  scan.TraverseStmt(const_cast<clang::Expr*>(p->getDefaultArg()));
+  if (scan.private_name != nullptr) {
     shipping.problems.push_back(
-        {p->getLocation(), "the default argument of '" + pname +
-                               "' refers to class members; the stub can't evaluate it "
-                               "(use a namespace-scope constant)"});
+        {p->getLocation(), "the default argument of '" + pname + "' names '" +
+                               ac_.Qualified(scan.private_name) +
+                               "', which is private; the stub, generated outside the class, "
+                               "can't use it (make it protected or public)"});
+    return;
+  }
+  if (!scan.needs_class_scope) return;
+  pm.default_in_class = true;
+  const clang::CXXRecordDecl* final_class = nullptr;
+  for (const clang::DeclContext* c = p->getDeclContext()->getParent(); c->isRecord();
+       c = c->getParent()) {
+    const auto* rd = llvm::cast<clang::CXXRecordDecl>(c);
+    if (rd->hasAttr<clang::FinalAttr>() || rd->isUnion()) final_class = rd;
+  }
+  if (final_class != nullptr) {
+    shipping.problems.push_back(
+        {p->getLocation(), "the default argument of '" + pname + "' names members of '" +
+                               ac_.Qualified(final_class) +
+                               "' as only its scope finds them, and it is final or a union, so "
+                               "the stub can't borrow its scope; qualify the names from the "
+                               "namespace ('" +
+                               ac_.Qualified(final_class) + "::...')"});
+  }
+}
+
+// The scope default arguments of `md` are evaluated in (see MethodModel).
+void MethodAnalyzer::DefaultScope(const clang::CXXMethodDecl* md, MethodModel& m) const {
+  const clang::CXXRecordDecl* declaring = md->getParent();
+  if (const auto* ns =
+          llvm::dyn_cast<clang::NamespaceDecl>(declaring->getEnclosingNamespaceContext())) {
+    m.default_namespace = ns->getQualifiedNameAsString();
+  }
+  for (const clang::DeclContext* c = declaring; c->isRecord(); c = c->getParent()) {
+    m.default_scopes.insert(m.default_scopes.begin(),
+                            ac_.Qualified(llvm::cast<clang::CXXRecordDecl>(c)));
   }
 }
 

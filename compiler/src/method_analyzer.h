@@ -6,7 +6,7 @@
 // attributes ("s6.stale", "s6.untether") and are checked against the method's shape (const,
 // returning a value or void) and the class kind. A method is shippable when every parameter and
 // its result map to a TypeNode and nothing ties it to the caller (non-const references,
-// variadics, ref-qualifiers, default arguments naming class members). A MultiWriter method
+// variadics, ref-qualifiers, default arguments naming private members). A MultiWriter method
 // must be shippable (calls may run at the object's home), so each reason is an error there; a
 // SingleWriter method that is not shippable is kept, flagged local-only, and left out of the
 // stub and skeleton. The id hashes the normalised signature, so it survives renaming
@@ -70,6 +70,7 @@ class MethodAnalyzer {
                                Shipping& shipping);
   void AnalyzeDefaultArg(const clang::ParmVarDecl* p, const std::string& pname, ParamModel& pm,
                          Shipping& shipping);
+  void DefaultScope(const clang::CXXMethodDecl* md, MethodModel& m) const;
   void AnalyzeReturn(const clang::CXXMethodDecl* md, MethodModel& m, Shipping& shipping);
 
   const AnalysisContext& ac_;

@@ -71,6 +71,9 @@ struct ParamModel {
   std::string spelled_type;  // as declared, fully qualified: "const ::std::string &"
   std::string default_arg;   // source text of the default argument, or empty
   std::string value_type;    // fully qualified type without reference and cv (for defaults)
+  /// The default names something only the class's scope finds (a nested type or enumerator, a
+  /// static member, a protected name): it is evaluated in a helper that derives from the class.
+  bool default_in_class = false;
 };
 
 struct MethodModel {
@@ -91,13 +94,15 @@ struct MethodModel {
   std::string return_type;      // fully qualified, without reference and cv
   std::string declared_return;  // fully qualified, as declared (for member pointer types)
   std::vector<ParamModel> params;
+  /// Where default arguments are evaluated: the namespace of the class that declares the method
+  /// (the state class or a base; "" for the global namespace) and, outermost first, the
+  /// fully qualified names of that class's enclosing classes and of the class itself.
+  std::string default_namespace;
+  std::vector<std::string> default_scopes;
 };
 
 struct StateClassModel {
   std::string qualified_name;
-  /// The namespace enclosing the class ("" for the global namespace): default arguments are
-  /// evaluated there, in generated helper functions, so they see the same names as in the class.
-  std::string enclosing_namespace;
   bool multi_writer = false;
   uint64_t schema_hash = 0;
   std::vector<MethodModel> methods;  // sorted by id

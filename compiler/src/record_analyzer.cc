@@ -65,10 +65,6 @@ void RecordAnalyzer::CheckDeclaration(const CXXRecordDecl* rd,
             "live is unknown); use separate fields");
   } else if (rd->getIdentifier() == nullptr) {
     problem(rd->getLocation(), "anonymous structs can't be encoded; give the type a name");
-  } else if (llvm::isa<clang::ClassTemplateSpecializationDecl>(rd)) {
-    problem(rd->getLocation(),
-            "class template '" + name +
-                "' can't be encoded: s6c generates codecs for plain classes only");
   } else if (rd->isLocalClass() != nullptr || rd->isInAnonymousNamespace()) {
     problem(rd->getLocation(),
             "'" + name + "' has internal linkage; state types must be nameable from other files");

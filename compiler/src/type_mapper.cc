@@ -240,6 +240,14 @@ std::optional<TypeNode> TypeMapper::MapRecord(QualType t, const CXXRecordDecl* r
     failure.why = "'" + ac_.Describe(t) + "' is a runtime type, not state";
     return std::nullopt;
   }
+  // Codecs are generated per class definition, and a specialization has none in the input: the
+  // use site is where this is decided and reported.
+  if (const auto* sd = llvm::dyn_cast<clang::ClassTemplateSpecializationDecl>(rd)) {
+    failure.why = "'" + ac_.Describe(t) + "' is a specialization of class template '" +
+                  ac_.Qualified(sd->getSpecializedTemplate()) +
+                  "'; s6c generates codecs for plain classes only (use a plain struct)";
+    return std::nullopt;
+  }
   if (!records_.IsEncodable(rd)) {
     failure.child = rd->getDefinition() != nullptr ? rd->getDefinition() : rd;
     failure.why = "'" + ac_.Qualified(rd) + "' can't be encoded";

@@ -10,6 +10,7 @@
 #include <s6/testing/loopback_caller.h>
 
 #include "auto_return.s6.h"
+#include "class_scope_defaults.s6.h"
 #include "containers.s6.h"
 #include "deprecated.s6.h"
 #include "flows.s6.h"
@@ -355,6 +356,48 @@ TEST(UsingBaseTest, UsingDeclarationsKeepTheBaseOverloads) {
   stub.put(std::string("x"));  // the derived overload hides the base's of the same signature
   EXPECT_EQ(stub.get(), "derived str:x");
   EXPECT_EQ(s6::TypeInfo<t::UsingWriter>::Descriptor().methods.size(), 4u);
+}
+
+TEST(ClassScopeDefaultsTest, DefaultsResolveWhereTheClassResolvesThem) {
+  t::Palette direct;
+  t::Palette home;
+  LoopbackCaller<t::Palette> caller{home};
+  s6::Stub<t::Palette> stub{caller};
+  direct.paint();
+  stub.paint();
+  direct.widen();
+  stub.widen();
+  direct.step();
+  stub.step();
+  direct.reset();  // a base's protected constant
+  stub.reset();
+  direct.bump();  // inherited from other::Tally; its default is other::kBaseStep
+  stub.bump();
+  EXPECT_EQ(stub.field_size(), direct.field_size());
+  caller.Flush();
+  EXPECT_TRUE(home == direct);
+  EXPECT_EQ(home.color(), t::Palette::Color::kGreen);
+  EXPECT_EQ(home.span(), (t::Palette::Span{-2, 9}));
+  EXPECT_EQ(home.steps(), 5u);
+  EXPECT_EQ(home.start(), 100);
+  EXPECT_EQ(home.total(), 7);
+  EXPECT_EQ(stub.field_size(), sizeof(uint16_t));
+}
+
+TEST(ClassScopeDefaultsTest, NestedAndFinalClassesEvaluateTheirDefaults) {
+  t::Outer::Inner inner;
+  LoopbackCaller<t::Outer::Inner> ic{inner};
+  s6::Stub<t::Outer::Inner> is{ic};
+  is.set();  // an enumerator of the enclosing class's enum, and its constant
+  ic.Flush();
+  EXPECT_EQ(inner.mode(), t::Outer::kFast);
+  EXPECT_EQ(inner.scale(), 3);
+
+  t::Sealed sealed;
+  LoopbackCaller<t::Sealed> sc{sealed};
+  s6::Stub<t::Sealed> ss{sc};
+  ss.go();
+  EXPECT_EQ(ss.value(), 203);
 }
 
 }  // namespace
