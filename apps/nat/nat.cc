@@ -5,6 +5,7 @@
 #include <memory>
 #include <utility>
 
+#include <s6/cli.h>
 #include <s6/key.h>
 
 namespace nat {
@@ -101,7 +102,7 @@ void AddNatOptions(CLI::App& app, NatConfig& config) {
       ->type_name("LO-HI")
       ->default_str(std::to_string(config.port_lo) + "-" + std::to_string(config.port_hi));
   app.add_option("--shards", config.shards, "port pool shards per public address (1-4096)")
-      ->check(CLI::Range(1, 4096))
+      ->check(s6::cli::Count(1, 4096, "shards"))
       ->capture_default_str();
 }
 

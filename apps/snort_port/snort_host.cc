@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <s6/cli.h>
+
 #include "snort_nf.h"
 
 namespace snort {
@@ -85,9 +87,9 @@ void AddSnortOptions(CLI::App& app, SnortOptions& o) {
   app.add_flag("--naive-engine", o.naive_engine,
                "verify every rule on every packet, no prefilter (the benchmark's baseline)");
   app.add_option("--event-queue", o.max_queue, "events kept per packet (event_queue.max_queue)")
-      ->check(CLI::Range(1u, 1000u));
+      ->check(s6::cli::Count(1, 1000, "events"));
   app.add_option("--event-log", o.log_limit, "events logged per packet (event_queue.log)")
-      ->check(CLI::Range(1u, 1000u));
+      ->check(s6::cli::Count(1, 1000, "events"));
 }
 
 s6::host::NfDefinition SnortDefinition(SnortOptions& o) {

@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <s6/cli.h>
 #include <s6/host.h>
 #include <s6/log.h>
 #include <s6/stats.h>
@@ -67,9 +68,9 @@ void AddFlags(CLI::App& app, Args& a) {
   app.add_flag("--naive-engine", a.nf.naive_engine,
                "verify every rule on every packet, no prefilter (the benchmark's baseline)");
   app.add_option("--event-queue", a.nf.max_queue, "events kept per packet (event_queue.max_queue)")
-      ->check(CLI::Range(1u, 1000u));
+      ->check(s6::cli::Count(1, 1000, "events"));
   app.add_option("--event-log", a.nf.log_limit, "events logged per packet (event_queue.log)")
-      ->check(CLI::Range(1u, 1000u));
+      ->check(s6::cli::Count(1, 1000, "events"));
   app.add_option("--log-level", a.log_level, s6::log::kLevelHelp);
 }
 

@@ -8,7 +8,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <s6/cli.h>
 #include <s6/log.h>
+#include "trafgen/traffic.h"
 
 namespace s6::ctl {
 namespace {
@@ -35,25 +37,30 @@ void AddRunOptions(CLI::App& run, Bindings& b) {
   app->excludes(binary);
   run.add_option("--instances", r.instances, "instances at the start")
       ->required()
-      ->check(CLI::Range(1, 64));
+      ->check(cli::Count(1, 64, "instances"));
   run.add_option("--duration", r.duration_s, "seconds of traffic")
       ->required()
-      ->check(CLI::PositiveNumber);
-  run.add_option("--flows", r.flows, "concurrent flows")->required()->check(CLI::PositiveNumber);
+      ->check(cli::Real(0, trafgen::kMaxDurationS, "s", /*min_exclusive=*/true));
+  run.add_option("--flows", r.flows, "concurrent flows")
+      ->required()
+      ->check(cli::Count(1, trafgen::kMaxFlows, "flows"));
   run.add_option("--rate", r.rate_pps, "packets per second")
       ->required()
-      ->check(CLI::PositiveNumber);
-  run.add_option("--pkt-size", r.pkt_size, "frame size in bytes")->capture_default_str();
+      ->check(cli::Count(1, trafgen::kMaxRatePps, "packets/s"));
+  run.add_option("--pkt-size", r.pkt_size, "frame size in bytes")
+      ->check(cli::Count(trafgen::kMinFrame, trafgen::kMaxFrame, "bytes"))
+      ->capture_default_str();
   run.add_option("--flow-size", r.flow_size, "mean flow size in packets")
-      ->check(CLI::PositiveNumber)
+      ->check(cli::Real(1, 1e9, "packets"))
       ->capture_default_str();
   run.add_option("--missteer", r.missteer, "fraction of packets sent to the wrong instance")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(cli::Real(0, 1))
       ->capture_default_str();
   run.add_option("--pcap", r.pcap,
                  "replay this capture instead of synthetic flows (default: none)");
   run.add_option("--pcap-loops", r.pcap_loops,
-                 "passes over the --pcap capture, then stop sending (default: until --duration)");
+                 "passes over the --pcap capture, then stop sending (default: until --duration)")
+      ->check(cli::Count(0, 1'000'000'000, "passes"));
   CLI::Option* merge = run.add_option(
       "--merge-log", r.merge_log,
       "after the run, merge the logs the instances wrote (a path with {id}) into --merged-log");
@@ -66,23 +73,26 @@ void AddRunOptions(CLI::App& run, Bindings& b) {
       ->check(CLI::IsMember({"fixed", "uniform", "exp", "pareto"}));
   run.add_option("--scale-out-at", r.scale_out_at,
                  "add an instance T seconds after traffic started (repeatable; default: none)")
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)
+      ->check(cli::Real(0, trafgen::kMaxDurationS, "s"));
   run.add_option("--scale-in-at", r.scale_in_at,
                  "remove the newest instance at T s (repeatable; default: none)")
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)
+      ->check(cli::Real(0, trafgen::kMaxDurationS, "s"));
   run.add_option("--migration", b.migration_mode, "how slots move: gradual|stop-and-copy")
       ->check(CLI::IsMember({"gradual", "stop-and-copy"}))
       ->capture_default_str();
   run.add_option("--migration-rate", r.migration.slots_per_sec,
                  "slots per second the background mover pulls (gradual)")
-      ->check(CLI::Range(uint32_t{1}, UINT32_MAX))
+      ->check(cli::Count(1, UINT32_MAX, "slots/s"))
       ->capture_default_str();
   run.add_option("--max-instances", r.max_instances,
                  "trafgen links, i.e. most instances at once (0: --instances + scale-outs + 2)")
+      ->check(cli::Count(0, 64, "instances"))
       ->capture_default_str();
   run.add_option("--stats-interval-ms", r.stats_interval_ms,
                  "how often instances write their stats files")
-      ->check(CLI::Range(10, 3600 * 1000))
+      ->check(cli::Count(10, 3600 * 1000, "ms"))
       ->capture_default_str();
   run.add_option("--summary-json", r.summary_json, "write the summary here (default: none)");
   run.add_option("--csv", r.csv, "s6-trafgen's per-interval CSV (default: DIR/intervals.csv)");
@@ -164,7 +174,9 @@ ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args) {
     sub->add_option("--log-level", b.config.log_level, log::kLevelHelp);
   }
   for (CLI::App* sub : {status, out, in, kill}) AddAttachOptions(*sub, b);
-  kill->add_option("ID", b.config.attach.kill_target, "the instance to kill")->required();
+  kill->add_option("ID", b.config.attach.kill_target, "the instance to kill")
+      ->required()
+      ->check(cli::Count(1, UINT32_MAX, "instance id"));
 
   // `s6ctl help` is what it always was: the full help.
   if (!args.empty() && args.front() == "help") {

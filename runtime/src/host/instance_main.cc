@@ -15,6 +15,7 @@
 #include <optional>
 #include <string_view>
 
+#include <s6/cli.h>
 #include <s6/log.h>
 #include "control/control.h"
 #include "host/cli.h"
@@ -50,7 +51,7 @@ struct Args {
 void AddInstanceOptions(CLI::App& app, Args& a) {
   app.add_option("--id", a.id, "this instance's id")
       ->required()
-      ->check(CLI::Range(1u, std::numeric_limits<uint32_t>::max()));
+      ->check(cli::Count(1, std::numeric_limits<uint32_t>::max(), "instance id"));
   app.add_option("--endpoint", a.endpoint, "ZeroMQ endpoint to bind (ipc://, tcp://)")->required();
   app.add_option_function<std::vector<std::string>>(
          "--peer",
@@ -74,19 +75,19 @@ void AddInstanceOptions(CLI::App& app, Args& a) {
   app.add_option("--port", a.port, "packet port: memif:SOCKET[:client|server], pcap:IN:OUT, none")
       ->capture_default_str();
   app.add_option("--dpdk-memory", a.dpdk_memory_mb, "DPDK memory (MB, no hugepages)")
-      ->check(CLI::Range(16, 1 << 20))
+      ->check(cli::Count(16, 1 << 20, "MB"))
       ->capture_default_str();
   app.add_option("--file-prefix", a.file_prefix, "DPDK file prefix (default: per process)");
   app.add_option("--max-fibers", a.max_fibers, "cap on micro-threads (packets in flight)")
-      ->check(CLI::Range(1u, 1u << 24))
+      ->check(cli::Count(1, 1u << 24, "micro-threads"))
       ->capture_default_str();
   app.add_flag("--busy-poll", a.busy_poll, "never sleep when idle (a dedicated core)");
   app.add_option("--stats-file", a.stats_file, "write the stats JSON here, atomically");
   app.add_option("--stats-interval-ms", a.stats_interval_ms, "how often to write the stats file")
-      ->check(CLI::Range(1, 3600 * 1000))
+      ->check(cli::Count(1, 3600 * 1000, "ms"))
       ->capture_default_str();
   app.add_option("--duration", a.duration_s, "stop after S seconds (0: run until signalled)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(cli::Real(0, 1e7, "s"))
       ->capture_default_str();
   app.add_option("--control", a.control, "ZeroMQ endpoint of the control socket (s6ctl)");
   AddLogLevelOption(app, a.log_level);

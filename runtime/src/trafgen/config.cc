@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include <s6/cli.h>
 #include <s6/log.h>
 #include <CLI/CLI.hpp>
 
@@ -119,18 +120,18 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
   // Required options have no default to show.
   app.add_option("--rate", c.rate_pps, "packets per second")
       ->required()
-      ->check(CLI::PositiveNumber)
+      ->check(cli::Real(0, kMaxRatePps, "packets/s", /*min_exclusive=*/true))
       ->default_str("");
   app.add_option("--duration", c.duration_s, "seconds of sending")
       ->required()
-      ->check(CLI::PositiveNumber)
+      ->check(cli::Real(0, kMaxDurationS, "s", /*min_exclusive=*/true))
       ->default_str("");
   app.add_option("--flows", c.flows.concurrent_flows, "concurrent flows")
-      ->check(CLI::PositiveNumber);
+      ->check(cli::Count(1, kMaxFlows, "flows"));
   app.add_option("--pkt-size", c.flows.frame_bytes, "Ethernet frame bytes (synthetic flows)")
-      ->check(CLI::Range(kMinFrame, kMaxFrame));
+      ->check(cli::Count(kMinFrame, kMaxFrame, "bytes"));
   app.add_option("--flow-size", c.flows.mean_flow_packets, "mean flow size in packets")
-      ->check(CLI::PositiveNumber);
+      ->check(cli::Real(1, 1e9, "packets"));
   std::string dist(SizeDistName(c.flows.size_dist));
   app.add_option("--dist", dist, "flow sizes: fixed|uniform|exp|pareto")
       ->check(CLI::IsMember({"fixed", "uniform", "exp", "pareto"}));
@@ -138,21 +139,17 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
   app.add_option("--arrival", arrival, "inter-arrival times: fixed|uniform|exp|pareto")
       ->check(CLI::IsMember({"fixed", "uniform", "exp", "pareto"}));
   app.add_option("--arrival-shape", c.arrival_shape, "Pareto shape of inter-arrival times, > 1")
-      ->check(CLI::Validator(
-          [](std::string& s) {
-            double v = 0;
-            return CLI::detail::lexical_cast(s, v) && v > 1 ? std::string() : "must be > 1";
-          },
-          "> 1"));
+      ->check(cli::Real(1, 1e6, "", /*min_exclusive=*/true));
   app.add_option("--pcap", c.pcap_path, "replay this capture instead of synthetic flows");
   app.add_option("--loops", c.pcap_loops,
-                 "replay: passes over the capture, then stop sending (default: until --duration)");
+                 "replay: passes over the capture, then stop sending (default: until --duration)")
+      ->check(cli::Count(0, 1'000'000'000, "passes"));
   app.add_option("--tcp-fraction", c.flows.tcp_fraction, "fraction of new flows that are TCP")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(cli::Real(0, 1));
   app.add_option("--missteer", c.missteer, "fraction of packets sent to another instance")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(cli::Real(0, 1));
   app.add_option("--backlog", c.backlog_frames, "frames waiting per link")
-      ->check(CLI::PositiveNumber);
+      ->check(cli::Count(1, 1 << 20, "frames"));
   std::string active;
   app.add_option("--active", active, "instances steered to at the start (default: all)")
       ->type_name("ID[,ID...]")
@@ -162,16 +159,18 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
           },
           ""));
   app.add_option("--control", c.control_endpoint, "ZeroMQ REP endpoint for control commands");
-  app.add_option("--interval-ms", c.interval_ms, "reporting interval")->check(CLI::PositiveNumber);
+  app.add_option("--interval-ms", c.interval_ms, "reporting interval")
+      ->check(cli::Count(1, 3600 * 1000, "ms"));
   app.add_option("--csv", c.csv_path, "per-interval CSV, one row per instance");
   app.add_option("--interval-json", c.interval_json_path, "per-interval JSON lines");
   app.add_option("--json", c.json_path, "the summary, also printed on stdout");
   app.add_option("--ready-file", c.ready_path, "written once every link listens");
   app.add_option("--drain-ms", c.drain_ms, "receiving after sending ended")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--seed", c.flows.seed, "random seed of the run");
+      ->check(cli::Count(0, 3600 * 1000, "ms"));
+  app.add_option("--seed", c.flows.seed, "random seed of the run")
+      ->check(cli::Count(0, UINT64_MAX));
   app.add_option("--dpdk-memory", c.dpdk_memory_mb, "DPDK memory in MB (no hugepages)")
-      ->check(CLI::PositiveNumber);
+      ->check(cli::Count(16, 1 << 20, "MB"));
   app.add_option("--log-level", c.log_level, s6::log::kLevelHelp);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them last-first

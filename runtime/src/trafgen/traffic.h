@@ -68,6 +68,11 @@ inline constexpr uint32_t kProbeBytes = 4 + 4 + 4 + 8;
 inline constexpr uint32_t kMinFrame = 14 + 20 + 20 + kProbeBytes;
 /// Largest Ethernet frame (without FCS) a link carries.
 inline constexpr uint32_t kMaxFrame = 1514;
+/// What a run can be asked for (s6-trafgen's and s6ctl's options): the flow table's size, the
+/// pacer's rate, and a duration whose nanoseconds fit the clocks with room to spare.
+inline constexpr uint64_t kMaxFlows = uint64_t{1} << 24;
+inline constexpr uint64_t kMaxRatePps = 100'000'000;
+inline constexpr double kMaxDurationS = 1e7;
 /// A replayed frame of up to kMaxFrame bytes plus its trailer (probe and capture time).
 inline constexpr uint32_t kMaxReplayFrame = kMaxFrame + kProbeBytes + net::kCaptureTimeBytes;
 
