@@ -101,6 +101,13 @@ void AddNatOptions(CLI::App& app, NatConfig& config) {
          "public ports to allocate from")
       ->type_name("LO-HI")
       ->default_str(std::to_string(config.port_lo) + "-" + std::to_string(config.port_hi));
+  app.add_option_function<std::string>(
+         "--ip-checksums",
+         [&config](const std::string& v) { config.verify_ip_checksum = v == "verify"; },
+         "verify: drop packets with a wrong IPv4 header checksum (counted as bad_ip_checksum); "
+         "ignore: as Snort's -k none, for captures taken with checksum offload")
+      ->check(CLI::IsMember({"verify", "ignore"}))
+      ->default_str(config.verify_ip_checksum ? "verify" : "ignore");
   app.add_option("--shards", config.shards, "port pool shards per public address (1-4096)")
       ->check(s6::cli::Count(1, 4096, "shards"))
       ->capture_default_str();
@@ -217,7 +224,8 @@ uint16_t Nat::AllocatePort(uint32_t public_ip, uint64_t flow_hash) {
 
 s6::Verdict Nat::Process(s6::Packet& pkt, s6::Context& ctx) {
   Ipv4Packet p;
-  const s6::net::ParseError err = s6::net::ParseIpv4(pkt.bytes(), pkt.ethernet, p);
+  const s6::net::ParseError err =
+      s6::net::ParseIpv4(pkt.bytes(), pkt.ethernet, p, config_.verify_ip_checksum);
   switch (err) {
     case s6::net::ParseError::kOk:
       break;

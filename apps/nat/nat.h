@@ -58,6 +58,9 @@ struct NatConfig {
   std::chrono::seconds tcp_established_timeout{432000};
   std::chrono::seconds tcp_fin_timeout{120};
   std::chrono::seconds tcp_rst_timeout{10};
+  /// Drop packets whose IPv4 header checksum is wrong (RFC 1812 §5.2.2). Off for captures
+  /// (s6-nat): a capture taken with checksum offload has 0 there in every outbound packet.
+  bool verify_ip_checksum = true;
 
   /// Checks the configuration (at least one public IP, a non-empty range, 1..4096 shards).
   s6::Status Validate() const;

@@ -95,10 +95,22 @@ class Factory : public clang::tooling::FrontendActionFactory {
   RunState& state_;
 };
 
-// Writes `content` to `path` unless it already holds exactly that; atomic via rename.
+// Writes `content` to `path` unless it already holds exactly that; atomic via rename. Only a
+// regular file is read (and only when its size matches) or replaced: a rename would replace
+// whatever the path names, a device node included.
 bool WriteIfChanged(const std::string& path, const std::string& content) {
-  if (auto existing = llvm::MemoryBuffer::getFile(path)) {
-    if ((*existing)->getBuffer() == content) return true;
+  llvm::sys::fs::file_status st;
+  if (!llvm::sys::fs::status(path, st, /*follow=*/false)) {
+    if (st.type() != llvm::sys::fs::file_type::regular_file) {
+      llvm::errs() << "s6c: error: cannot write '" << path << "': it exists and is not a regular "
+                   << "file\n";
+      return false;
+    }
+    if (st.getSize() == content.size()) {
+      if (auto existing = llvm::MemoryBuffer::getFile(path)) {
+        if ((*existing)->getBuffer() == content) return true;
+      }
+    }
   }
   const std::string tmp = path + ".tmp";
   {
@@ -109,6 +121,12 @@ bool WriteIfChanged(const std::string& path, const std::string& content) {
       return false;
     }
     os << content;
+    os.close();
+    if (os.has_error()) {
+      llvm::errs() << "s6c: error: cannot write '" << tmp << "': " << os.error().message() << "\n";
+      os.clear_error();
+      return false;
+    }
   }
   if (std::error_code ec = llvm::sys::fs::rename(tmp, path)) {
     llvm::errs() << "s6c: error: cannot write '" << path << "': " << ec.message() << "\n";

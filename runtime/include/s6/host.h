@@ -59,6 +59,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -96,6 +98,17 @@ int OfflineMain(int argc, char** argv, const NfDefinition& nf);
 /// now (0 after --help, 2 on a usage error).
 std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv,
                                     const std::string& log_spec);
+
+/// Checks, before anything is read or written, that `path` can take the output of option
+/// `what`: not one of `inputs` (the same file by any name: writing would destroy it before it is
+/// read), not a directory, not an existing device, FIFO or socket. InvalidArgument with the
+/// reason, for a usage error.
+Status CheckOutputPath(const std::string& what, const std::string& path,
+                       const std::vector<std::string>& inputs);
+
+/// Writes `content` to the regular file `path` (created or truncated) and reports every failure
+/// with the path — opening, writing, a full disk found at close.
+Status WriteFileChecked(const std::string& path, std::string_view content);
 
 /// What one pass of an NF over a capture did.
 struct CaptureCounts {

@@ -137,7 +137,10 @@ std::string FormatTuple(const FiveTuple& t);
 
 /// Validates `frame` (Ethernet II with at most one VLAN tag when `ethernet`, else raw IPv4)
 /// as an IPv4 packet with a complete TCP, UDP or ICMP header (other protocols: l4 only).
-ParseError ParseIpv4(std::span<const uint8_t> frame, bool ethernet, Ipv4Packet& out) noexcept;
+/// `verify_checksum` false skips the IP header checksum: captures taken on a host with checksum
+/// offload carry 0 or garbage there (as Snort's `-k none`, for captures).
+ParseError ParseIpv4(std::span<const uint8_t> frame, bool ethernet, Ipv4Packet& out,
+                     bool verify_checksum = true) noexcept;
 
 /// The packet's 5-tuple (ICMP: identifier as source port, 0 as destination port).
 inline FiveTuple TupleOf(const Ipv4Packet& p) noexcept {

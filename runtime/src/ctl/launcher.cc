@@ -3,6 +3,8 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,8 +116,12 @@ std::vector<std::string> AppArgs(const RunOptions& o) {
 }
 
 pid_t Launch(const std::vector<std::string>& args, const std::string& log_path) {
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
+    // A child dies with s6ctl (SIGTERM when it goes, however it goes), so no run leaves
+    // instances behind; if s6ctl is already gone, the child never starts.
+    if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || ::getppid() != parent) ::_exit(125);
     sigset_t none;
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, nullptr);
@@ -152,8 +158,13 @@ int Reap(pid_t pid, std::chrono::milliseconds timeout) {
 std::string DescribeWaitStatus(int status) {
   if (status == -1) return "killed after the deadline";
   if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
-  return "status " + std::to_string(status);
+  if (WIFSIGNALED(status)) {
+    const char* name = ::sigabbrev_np(WTERMSIG(status));
+    return name != nullptr ? std::string("killed by SIG") + name
+                           : "killed by signal " + std::to_string(WTERMSIG(status));
+  }
+  if (WIFSTOPPED(status)) return "stopped";
+  return "wait status " + std::to_string(status);
 }
 
 ClusterLauncher::ClusterLauncher(const RunOptions& options, Binaries binaries, RunLayout layout,
@@ -263,9 +274,27 @@ void ClusterLauncher::KillInstance(int id) {
 }
 
 std::map<int, int> ClusterLauncher::StopInstances() {
-  for (const auto& [id, p] : instances_) ::kill(p.pid, SIGTERM);
+  // SIGCONT too: a stopped instance would never see the SIGTERM. One deadline for all of them,
+  // not one each.
+  for (const auto& [id, p] : instances_) {
+    ::kill(p.pid, SIGTERM);
+    ::kill(p.pid, SIGCONT);
+  }
   std::map<int, int> statuses;
-  for (const auto& [id, p] : instances_) statuses[id] = Reap(p.pid, std::chrono::seconds(10));
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (statuses.size() < instances_.size() && Clock::now() < deadline) {
+    for (const auto& [id, p] : instances_) {
+      if (statuses.contains(id)) continue;
+      if (const std::optional<int> st = PollExit(p.pid)) statuses[id] = *st;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (const auto& [id, p] : instances_) {
+    if (statuses.contains(id)) continue;
+    ::kill(p.pid, SIGKILL);
+    ::waitpid(p.pid, nullptr, 0);
+    statuses[id] = -1;
+  }
   instances_.clear();
   return statuses;
 }

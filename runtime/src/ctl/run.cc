@@ -6,12 +6,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <thread>
 
 #include "control/scale_driver.h"
+#include "ctl/format.h"
 #include "ctl/merge_logs.h"
 #include "ctl/stats.h"
 #include "ctl/summary.h"
@@ -19,31 +22,16 @@
 namespace s6::ctl {
 namespace {
 
-// Blocks SIGINT/SIGTERM and reads them from a descriptor: a signal then never interrupts a
-// control call or a scale event half-way; the main loop looks at it between steps.
-class StopSignals {
- public:
-  StopSignals() {
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-    fd_ = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
-  }
-  ~StopSignals() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-  bool Pending() {
-    signalfd_siginfo si;
-    return fd_ >= 0 && ::read(fd_, &si, sizeof si) == static_cast<ssize_t>(sizeof si);
-  }
-
- private:
-  int fd_ = -1;
-};
+// Blocks SIGINT/SIGTERM and returns a descriptor to read them from: a signal then never
+// interrupts a control call or a scale event half-way; the loops look at it between steps.
+int BlockStopSignals() {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  return signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
+}
 
 bool ExitedCleanly(int st) { return st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0; }
 
@@ -54,9 +42,24 @@ ClusterRun::ClusterRun(const RunOptions& options, Binaries binaries, std::string
       layout_(std::move(workdir)),
       log_(log::Get("ctl")),
       zmq_(1),
-      launcher_(options, std::move(binaries), layout_, zmq_) {}
+      launcher_(options, std::move(binaries), layout_, zmq_),
+      signal_fd_(BlockStopSignals()),
+      stalls_(StallThreshold(options.stats_interval_ms)) {}
 
-ClusterRun::~ClusterRun() = default;
+ClusterRun::~ClusterRun() {
+  if (signal_fd_ >= 0) ::close(signal_fd_);
+}
+
+bool ClusterRun::Interrupted() {
+  signalfd_siginfo si;
+  if (!interrupted_ && signal_fd_ >= 0 &&
+      ::read(signal_fd_, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+    interrupted_ = true;
+    errors_.push_back("interrupted");
+    log_->warn("interrupted: stopping the run");
+  }
+  return interrupted_;
+}
 
 double ClusterRun::Elapsed() const {
   return std::chrono::duration<double>(Clock::now() - start_).count();
@@ -64,7 +67,6 @@ double ClusterRun::Elapsed() const {
 
 int ClusterRun::Run() {
   queue_.Schedule(o_.scale_out_at, o_.scale_in_at);
-  StopSignals signals;
 
   StatusOr<std::unique_ptr<AttachServer>> attach =
       AttachServer::Bind(zmq_, layout_.AttachEndpoint());
@@ -102,18 +104,16 @@ int ClusterRun::Run() {
   WaitTrafficStarted();
   start_ = Clock::now();
   auto next_table = start_ + std::chrono::seconds(1);
+  next_stall_check_ = start_;
   std::optional<int> trafgen_status;
-  bool interrupted = false;
   while (!trafgen_status) {
     trafgen_status = launcher_.PollTrafgen();
     NoteExited();
-    if (signals.Pending()) {
-      errors_.push_back("interrupted");
-      log_->warn("interrupted: stopping the run");
-      interrupted = true;
+    if (Interrupted()) {
       trafgen_status = launcher_.StopTrafgen();
       break;
     }
+    WatchStalls();
     ServeAttach();
     if (!trafgen_status) {
       if (std::optional<Event> e = queue_.PopDue(Elapsed())) Execute(*e);
@@ -124,14 +124,21 @@ int ClusterRun::Run() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  Finish(*trafgen_status, interrupted);
+  Finish(*trafgen_status);
   return errors_.empty() ? 0 : 1;
 }
 
-// Traffic starts when every initial link is up: event times count from there.
+// Traffic starts when every initial link is up: event times count from there. Not waited for
+// after a signal, or once every instance has exited.
 bool ClusterRun::WaitTrafficStarted() {
   const auto up_by = Clock::now() + std::chrono::seconds(30);
   for (;;) {
+    NoteExited();
+    if (Interrupted()) return false;
+    if (launcher_.instances().empty()) {
+      errors_.push_back("no instance is running: traffic can't start");
+      return false;
+    }
     StatusOr<std::string> reply = launcher_.trafgen().CallRaw({"status"});
     if (reply.ok()) {
       const StatusOr<TrafgenStatus> tg = ParseTrafgenStatus(*reply);
@@ -148,13 +155,40 @@ bool ClusterRun::WaitTrafficStarted() {
 
 void ClusterRun::NoteExited() {
   for (const auto& [id, st] : launcher_.PollExited()) {
-    errors_.push_back("instance " + std::to_string(id) + " exited early (" +
-                      DescribeWaitStatus(st) + "); see its log in " + layout_.dir());
+    stalls_.Forget(id, Elapsed());
+    errors_.push_back(DescribeExit(id, st, "exited early"));
     log_->warn("{}", errors_.back());
   }
 }
 
-void ClusterRun::Finish(int trafgen_status, bool interrupted) {
+std::string ClusterRun::DescribeExit(int id, int st, const std::string& what) {
+  std::string out =
+      Format("instance %d %s at %.1f s (%s)", id, what.c_str(),
+             start_ == Clock::time_point{} ? 0.0 : Elapsed(), DescribeWaitStatus(st).c_str());
+  const std::vector<std::string> last = LastLogLines(layout_.InstanceLog(id), 3);
+  if (last.empty()) return out + "; its log " + layout_.InstanceLog(id) + " is empty";
+  out += "; the end of its log " + layout_.InstanceLog(id) + ":";
+  for (const std::string& line : last) out += " | " + line;
+  return out;
+}
+
+// Every 100 ms: the age of each instance's stats file (see ctl/health.h).
+void ClusterRun::WatchStalls() {
+  const Clock::time_point now = Clock::now();
+  if (now < next_stall_check_) return;
+  next_stall_check_ = now + std::chrono::milliseconds(100);
+  const auto file_now = std::filesystem::file_time_type::clock::now();
+  for (const auto& [id, p] : launcher_.instances()) {
+    std::error_code ec;
+    const auto written = std::filesystem::last_write_time(layout_.StatsFile(id), ec);
+    std::optional<double> age;
+    if (!ec) age = std::chrono::duration<double>(file_now - written).count();
+    stalls_.Observe(id, Elapsed(), age);
+  }
+}
+
+void ClusterRun::Finish(int trafgen_status) {
+  const bool interrupted = interrupted_;
   for (const Event& e : queue_.pending()) {
     errors_.push_back(std::string(KindName(e.kind)) + " at " + FormatNumber(e.at_s) +
                       " s did not run: the traffic ended first");
@@ -163,12 +197,16 @@ void ClusterRun::Finish(int trafgen_status, bool interrupted) {
     errors_.push_back("s6-trafgen failed (" + DescribeWaitStatus(trafgen_status) + "); see " +
                       layout_.TrafgenLog());
   }
+  const std::size_t alive_members = std::count_if(
+      table_.instances().begin(), table_.instances().end(),
+      [&](InstanceId m) { return launcher_.instances().contains(static_cast<int>(ToUint(m))); });
+  const std::vector<std::string> stalls = stalls_.Report(Elapsed());
+  errors_.insert(errors_.end(), stalls.begin(), stalls.end());
   for (const auto& [id, st] : launcher_.StopInstances()) {
     if (st == -1) {
       errors_.push_back("instance " + std::to_string(id) + " did not stop on SIGTERM");
     } else if (!ExitedCleanly(st)) {
-      errors_.push_back("instance " + std::to_string(id) + " exited with " +
-                        DescribeWaitStatus(st));
+      errors_.push_back(DescribeExit(id, st, "failed to stop cleanly"));
     }
   }
 
@@ -184,7 +222,7 @@ void ClusterRun::Finish(int trafgen_status, bool interrupted) {
   SummaryInputs in;
   in.mode = o_.migration.mode;
   in.instances = o_.instances;
-  in.instances_at_end = table_.instances().size();
+  in.instances_at_end = alive_members;
   in.workdir = layout_.dir();
   in.errors = errors_;
   in.events = events_;
@@ -216,10 +254,10 @@ bool ClusterRun::WaitInstanceReady(int id) {
   const auto deadline = Clock::now() + std::chrono::seconds(20);
   bool control_ok = false;
   while (Clock::now() < deadline) {
+    if (Interrupted()) return false;
     auto& procs = launcher_.instances();
     if (const std::optional<int> st = PollExit(procs[id].pid)) {
-      errors_.push_back("instance " + std::to_string(id) + " exited while starting (" +
-                        DescribeWaitStatus(*st) + "); see " + layout_.InstanceLog(id));
+      errors_.push_back(DescribeExit(id, *st, "exited while starting"));
       procs.erase(id);
       return false;
     }

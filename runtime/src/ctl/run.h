@@ -12,7 +12,11 @@
 // interrupt a control call half-way), answers attached requests, runs the next due scale event
 // (ctl/events.h) and, once a second, prints the live table (ctl/stats.h, ctl/table.h). It ends
 // when trafgen exits (its --duration passed) or on a signal, stops the instances and writes the
-// summary (ctl/summary.h).
+// summary (ctl/summary.h). Every wait (for traffic, for a new instance) also watches for a
+// signal and for instances that exited, so Ctrl-C is never ignored and a dead cluster is not
+// waited for. Instances that exit early or stall (ctl/health.h) are errors in the summary, with
+// when, why and their last log lines; so are packets lost or refused anywhere, so the exit
+// status is 0 only for a run that delivered everything.
 //
 // A scale-out starts the next instance as a non-member on a spare link and waits until its
 // control socket answers and trafgen sees its link up; a scale-in removes the newest member
@@ -35,6 +39,7 @@
 #include "ctl/attach.h"
 #include "ctl/binaries.h"
 #include "ctl/events.h"
+#include "ctl/health.h"
 #include "ctl/launcher.h"
 #include "ctl/options.h"
 #include "ctl/table.h"
@@ -63,7 +68,12 @@ class ClusterRun {
   std::string Answer(const AttachRequest& r);
   void PrintTable();
   void NoteExited();
-  void Finish(int trafgen_status, bool interrupted);
+  // Instance `id` exited with wait status `st`: why, when, and its last log lines.
+  std::string DescribeExit(int id, int st, const std::string& what);
+  void WatchStalls();
+  // A SIGINT/SIGTERM arrived (remembered once read).
+  bool Interrupted();
+  void Finish(int trafgen_status);
 
   const RunOptions& o_;
   const RunLayout layout_;
@@ -76,6 +86,10 @@ class ClusterRun {
   keyspace::SlotTable table_;
   int next_id_ = 1;
   std::vector<std::string> errors_;
+  int signal_fd_ = -1;  // SIGINT/SIGTERM, blocked and read here (see Run)
+  bool interrupted_ = false;
+  StallWatch stalls_;
+  Clock::time_point next_stall_check_;
   std::vector<Json> events_;
   Clock::time_point start_;
   Clock::time_point last_progress_;

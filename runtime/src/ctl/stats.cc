@@ -125,11 +125,25 @@ StatusOr<TrafgenSummary> ParseTrafgenSummary(std::string_view text) {
   s.mapping_changes = f.Count("mapping_changes");
   s.shared_endpoints = f.Count("shared_endpoints");
   s.tx_dropped = f.Count("tx_dropped");
+  s.backlog_unsent = f.Count("backlog_unsent");
   s.backlog_max = f.Count("backlog_max");
   s.throughput_pps = f.Number("throughput_pps");
   s.latency = ReadLatency(f, "latency_us");
   s.config = f.Object("config");
   s.problems = f.problems();
+  if (const Json* links = f.Find("links"); links != nullptr && links->is_array()) {
+    for (const Json& l : *links) {
+      JsonFields lf(l, "trafgen summary link");
+      TrafgenLink tl;
+      tl.id = static_cast<uint32_t>(lf.Count("id"));
+      tl.tx_dropped = lf.Count("tx_dropped");
+      tl.backlog_unsent = lf.Count("backlog_unsent");
+      s.problems.insert(s.problems.end(), lf.problems().begin(), lf.problems().end());
+      s.links.push_back(tl);
+    }
+  } else {
+    s.problems.push_back("trafgen summary: links is not an array");
+  }
   const Json* windows = f.Find("windows");
   if (windows == nullptr || !windows->is_array()) {
     s.problems.push_back("trafgen summary: windows is not an array");

@@ -88,6 +88,13 @@ struct TrafgenWindow {
   Latency latency;
 };
 
+/// What one link of s6-trafgen never delivered to its instance.
+struct TrafgenLink {
+  uint32_t id = 0;
+  uint64_t tx_dropped = 0;      ///< found the backlog full
+  uint64_t backlog_unsent = 0;  ///< still waiting when the run ended
+};
+
 /// s6-trafgen's summary (--json), the fields s6ctl's summary is made of.
 struct TrafgenSummary {
   uint64_t sent = 0;
@@ -97,12 +104,14 @@ struct TrafgenSummary {
   uint64_t missteered = 0;
   uint64_t mapping_changes = 0;
   uint64_t shared_endpoints = 0;
-  uint64_t tx_dropped = 0;  ///< refused at the links with the backlog full
+  uint64_t tx_dropped = 0;      ///< refused at the links with the backlog full
+  uint64_t backlog_unsent = 0;  ///< never left the links' backlogs
   uint64_t backlog_max = 0;
   double throughput_pps = 0;
   Latency latency;
   Json config = Json::object();
   std::vector<TrafgenWindow> windows;
+  std::vector<TrafgenLink> links;
   std::vector<std::string> problems;
 
   /// The window called `name`, or nullptr.

@@ -48,6 +48,42 @@ Json Scaling(const SummaryInputs& in, const TrafgenSummary& tg, std::vector<std:
               {"latency_us", Json{{"p50", p50}, {"p99", p99}, {"max", lmax}}}};
 }
 
+std::string Packets(uint64_t n) { return std::to_string(n) + (n == 1 ? " packet" : " packets"); }
+
+// What the traffic did not get through, said as errors: a run that lost anything never passes
+// as clean, and each line names where it was lost.
+void Losses(const TrafgenSummary& tg, std::vector<std::string>& errors) {
+  if (tg.lost > 0) {
+    errors.push_back(Packets(tg.lost) + " lost: sent to the instances, never came back");
+  }
+  uint64_t refused_on_links = 0;
+  uint64_t unsent_on_links = 0;
+  for (const TrafgenLink& l : tg.links) {
+    const std::string link = "instance " + std::to_string(l.id) + "'s link";
+    if (l.tx_dropped > 0) {
+      errors.push_back(Packets(l.tx_dropped) + " refused at " + link +
+                       ": its backlog was full (the instance stopped taking packets)");
+    }
+    if (l.backlog_unsent > 0) {
+      errors.push_back(Packets(l.backlog_unsent) + " never left " + link + "'s backlog");
+    }
+    refused_on_links += l.tx_dropped;
+    unsent_on_links += l.backlog_unsent;
+  }
+  if (tg.tx_dropped > refused_on_links) {
+    errors.push_back(Packets(tg.tx_dropped - refused_on_links) + " refused at the links");
+  }
+  if (tg.backlog_unsent > unsent_on_links) {
+    errors.push_back(Packets(tg.backlog_unsent - unsent_on_links) +
+                     " never left the links' backlogs");
+  }
+  const uint64_t state_lost = tg.mapping_changes + tg.shared_endpoints;
+  if (state_lost > 0) {
+    errors.push_back(std::to_string(state_lost) +
+                     " flows lost their state: their translation changed mid-flow or was shared");
+  }
+}
+
 }  // namespace
 
 Json BuildSummary(const SummaryInputs& in) {
@@ -56,6 +92,7 @@ Json BuildSummary(const SummaryInputs& in) {
   if (in.trafgen.ok()) {
     tg = *in.trafgen;
     errors.insert(errors.end(), tg.problems.begin(), tg.problems.end());
+    Losses(tg, errors);
   } else {
     errors.push_back("trafgen summary: " + in.trafgen.status().ToString());
   }
@@ -78,22 +115,26 @@ Json BuildSummary(const SummaryInputs& in) {
                                   {"packets_aborted", stats->aborted}});
   }
 
+  // Without s6-trafgen's result the traffic counts are unknown: null, never a number.
+  const bool measured = in.trafgen.ok();
+  auto count = [measured](uint64_t v) { return measured ? Json(v) : Json(nullptr); };
   Json out;
-  out["sent"] = tg.sent;
-  out["received"] = tg.received;
-  out["lost"] = tg.lost;
-  out["throughput_pps"] = tg.throughput_pps;
+  out["sent"] = count(tg.sent);
+  out["received"] = count(tg.received);
+  out["lost"] = count(tg.lost);
+  out["throughput_pps"] = measured ? Json(tg.throughput_pps) : Json(nullptr);
   out["latency_us"] = tg.latency.json;
   out["instances"] = in.instances;
   out["instances_at_end"] = in.instances_at_end;
-  out["state_lost"] = tg.mapping_changes + tg.shared_endpoints;
+  out["state_lost"] = count(tg.mapping_changes + tg.shared_endpoints);
   out["errors"] = errors;
   out["scaling"] = std::move(scaling);
   out["reordered"] = tg.reordered;
   out["missteered"] = tg.missteered;
   // Packets the links refused with trafgen's backlog full: they never entered the network, so
   // they are neither in `sent` nor `lost`.
-  out["link_refused"] = tg.tx_dropped;
+  out["link_refused"] = count(tg.tx_dropped);
+  out["link_unsent"] = count(tg.backlog_unsent);
   out["backlog_max"] = tg.backlog_max;
   out["instance_stats"] = std::move(instance_stats);
   out["config"] = tg.config;
@@ -102,16 +143,21 @@ Json BuildSummary(const SummaryInputs& in) {
 }
 
 std::string SummaryText(const Json& s) {
-  // Our own object, built above: every field is there with its type.
-  auto count = [&](const char* key) {
-    return static_cast<unsigned long long>(s.at(key).get<uint64_t>());
-  };
+  // Our own object, built above: every field is there with its type (null: not measured).
   const Json& errors = s.at("errors");
-  std::string out = Format(
-      "\nsummary: sent %llu, received %llu, lost %llu, state_lost %llu, refused at the links "
-      "%llu, %s pkt/s, latency_us %s, errors %zu\n",
-      count("sent"), count("received"), count("lost"), count("state_lost"), count("link_refused"),
-      s.at("throughput_pps").dump().c_str(), s.at("latency_us").dump().c_str(), errors.size());
+  std::string out;
+  if (s.at("sent").is_null()) {
+    out = Format("\nsummary: no traffic result from s6-trafgen, errors %zu\n", errors.size());
+  } else {
+    auto count = [&](const char* key) {
+      return static_cast<unsigned long long>(s.at(key).get<uint64_t>());
+    };
+    out = Format(
+        "\nsummary: sent %llu, received %llu, lost %llu, state_lost %llu, refused at the links "
+        "%llu, %s pkt/s, latency_us %s, errors %zu\n",
+        count("sent"), count("received"), count("lost"), count("state_lost"), count("link_refused"),
+        s.at("throughput_pps").dump().c_str(), s.at("latency_us").dump().c_str(), errors.size());
+  }
   const Json& scaling = s.at("scaling");
   if (!scaling.at("events").empty()) {
     const Json& lat = scaling.at("latency_us");

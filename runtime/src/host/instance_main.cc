@@ -10,6 +10,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <optional>
@@ -108,13 +109,14 @@ void AddNfOptions(CLI::App& app, const NfDefinition& nf) {
   nf.add_options(*section);
 }
 
+// Replace-by-rename only over a regular file (or nothing): a rename would replace whatever
+// the path names, a device node included.
 bool WriteAtomically(const std::string& path, const std::string& content) {
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::symlink_status(path, ec);
+  if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) return false;
   const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::trunc);
-    f << content << "\n";
-    if (!f) return false;
-  }
+  if (!WriteFileChecked(tmp, content + "\n").ok()) return false;
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 

@@ -10,7 +10,9 @@
 #include <pcap/pcap.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -84,6 +86,18 @@ int OfflineMain(int argc, char** argv, const NfDefinition& nf) {
     }
   }
   const std::shared_ptr<spdlog::logger> log = log::Get("host");
+  // Outputs that would destroy an input, or each other, are refused before anything runs.
+  Status usable = CheckOutputPath("--pcap-out", a.pcap_out, {a.pcap_in});
+  if (usable.ok() && !a.stats_json.empty()) {
+    usable = CheckOutputPath("--stats-json", a.stats_json, {a.pcap_in});
+    if (usable.ok() && a.stats_json == a.pcap_out) {
+      usable = InvalidArgumentError("--stats-json: '" + a.stats_json + "' is also --pcap-out");
+    }
+  }
+  if (!usable.ok()) {
+    std::fprintf(stderr, "%s: %s\n", program.c_str(), usable.message().c_str());
+    return 2;
+  }
 
   std::unique_ptr<pcap_t, PcapCloser> dead;
   std::unique_ptr<pcap_dumper_t, DumperCloser> out;
@@ -110,6 +124,11 @@ int OfflineMain(int argc, char** argv, const NfDefinition& nf) {
     nf_stats = StatsToJson([&fn](StatsSink& g) { fn.WriteStats(g); });
   };
   const StatusOr<CaptureCounts> n = RunCapture(nf, run);
+  // pcap_dump reports nothing: a failed write (a full disk) shows in the stream's error flag.
+  if (out && (pcap_dump_flush(out.get()) != 0 || std::ferror(pcap_dump_file(out.get())) != 0)) {
+    log->error("cannot write '{}': {}", a.pcap_out, std::strerror(errno));
+    return 1;
+  }
   if (!n.ok()) {
     const bool usage = n.status().code() == StatusCode::kInvalidArgument;
     if (usage) {
@@ -125,11 +144,13 @@ int OfflineMain(int argc, char** argv, const NfDefinition& nf) {
       {"too_short", n->too_short},     {nf.name, nlohmann::json::parse(nf_stats)}};
   const std::string text = stats.dump();
   std::printf("%s\n", text.c_str());
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+    log->error("cannot write the counters to standard output: {}", std::strerror(errno));
+    return 1;
+  }
   if (!a.stats_json.empty()) {
-    std::ofstream f(a.stats_json);
-    f << text << "\n";
-    if (!f) {
-      log->error("cannot write '{}'", a.stats_json);
+    if (const Status st = WriteFileChecked(a.stats_json, text + "\n"); !st.ok()) {
+      log->error("{}", st.message());
       return 1;
     }
   }

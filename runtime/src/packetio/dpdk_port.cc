@@ -8,8 +8,15 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 namespace s6::packetio {
 namespace {
@@ -17,7 +24,45 @@ namespace {
 // DPDK allows one EAL per process; this only guards against a second DpdkEnv.
 std::atomic<bool> eal_taken{false};
 
+// Whether some process holds a lock on `path` (DPDK's primary holds its config file's).
+bool Locked(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;  // can't tell: leave it
+  struct flock lock = {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  const bool held = ::fcntl(fd, F_GETLK, &lock) != 0 || lock.l_type != F_UNLCK;
+  ::close(fd);
+  return held;
+}
+
+// Where DPDK puts runtime directories: /var/run/dpdk for root, else $XDG_RUNTIME_DIR/dpdk or
+// /tmp/dpdk (as eal_create_runtime_dir decides).
+std::string RuntimeParent() {
+  if (::getuid() == 0) return "/var/run/dpdk";
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  return std::string(xdg != nullptr ? xdg : "/tmp") + "/dpdk";
+}
+
 }  // namespace
+
+std::size_t ReapStaleRuntimeDirs(const std::string& parent, const std::string& prefix) {
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || !entry.is_directory(ec)) continue;
+    const std::filesystem::path config = entry.path() / "config";
+    // A process creates its config file an instant before it locks it: a young one is left.
+    const auto written = std::filesystem::last_write_time(config, ec);
+    if (ec || std::filesystem::file_time_type::clock::now() - written < std::chrono::seconds(10) ||
+        Locked(config.string())) {
+      continue;
+    }
+    if (std::filesystem::remove_all(entry.path(), ec) > 0 && !ec) ++removed;
+  }
+  return removed;
+}
 
 StatusOr<std::unique_ptr<DpdkEnv>> DpdkEnv::Create(Options options) {
   if (eal_taken.exchange(true)) {
@@ -47,14 +92,25 @@ StatusOr<std::unique_ptr<DpdkEnv>> DpdkEnv::Create(Options options) {
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  ReapStaleRuntimeDirs(RuntimeParent());
   if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0) {
     eal_taken = false;
+    // A failed init may have left its directory (only an unlocked one is removed: a second
+    // process given a live process's prefix fails here, and that directory stays).
+    ReapStaleRuntimeDirs(RuntimeParent(), options.file_prefix);
     return UnavailableError(std::string("DPDK EAL init failed: ") + rte_strerror(rte_errno));
   }
-  return std::unique_ptr<DpdkEnv>(new DpdkEnv());
+  return std::unique_ptr<DpdkEnv>(new DpdkEnv(rte_eal_get_runtime_dir()));
 }
 
-DpdkEnv::~DpdkEnv() { rte_eal_cleanup(); }
+DpdkEnv::~DpdkEnv() {
+  rte_eal_cleanup();
+  // Only our own directory, and only one under DPDK's parent (never a path we did not make).
+  if (runtime_dir_.rfind(RuntimeParent() + "/", 0) == 0) {
+    std::error_code ec;
+    std::filesystem::remove_all(runtime_dir_, ec);
+  }
+}
 
 StatusOr<std::unique_ptr<DpdkPort>> DpdkPort::Open(const DpdkEnv& /*env*/,
                                                    const std::string& device, uint32_t mbufs) {

@@ -13,6 +13,13 @@
 // array of Packet records, so nothing is allocated per packet). Multi-segment mbufs are counted
 // as rx_invalid and freed (an NF sees one contiguous buffer). Transmit hands mbufs to the
 // device and frees what it did not take (tx_dropped). Single-threaded like every port.
+//
+// DPDK leaves its runtime directory (/var/run/dpdk/PREFIX, ~2 MB of files) behind even after
+// rte_eal_cleanup, so DpdkEnv removes its own when it ends, and at start removes the ones of
+// this project's processes that are gone (prefix "s6..."): a directory whose `config` file no
+// process holds locked — DPDK's primary process holds that lock for its whole life — belongs
+// to a dead process. A process killed with SIGKILL thus leaks its directory only until the next
+// S6 process starts.
 #pragma once
 
 #include <cstddef>
@@ -46,13 +53,23 @@ class DpdkEnv {
   };
   /// Initialises the EAL. FailedPrecondition if the process already has one.
   static StatusOr<std::unique_ptr<DpdkEnv>> Create(Options options);
+  /// Cleans the EAL up and removes its runtime directory.
   ~DpdkEnv();
   DpdkEnv(const DpdkEnv&) = delete;
   DpdkEnv& operator=(const DpdkEnv&) = delete;
 
+  /// This process's DPDK runtime directory.
+  const std::string& runtime_dir() const { return runtime_dir_; }
+
  private:
-  DpdkEnv() = default;
+  explicit DpdkEnv(std::string runtime_dir) : runtime_dir_(std::move(runtime_dir)) {}
+  std::string runtime_dir_;
 };
+
+/// Removes the runtime directories under `parent` (DPDK's /var/run/dpdk) whose name starts with
+/// `prefix` and whose process is gone (nobody holds their `config` file's lock). Returns how
+/// many it removed.
+std::size_t ReapStaleRuntimeDirs(const std::string& parent, const std::string& prefix = "s6");
 
 class DpdkPort final : public Port {
  public:

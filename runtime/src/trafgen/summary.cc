@@ -22,6 +22,7 @@ Json SummaryJson(const RunSummary& run, const Config& config) {
                          {"sent", l.sent},
                          {"received", l.received},
                          {"tx_dropped", l.tx_dropped},
+                         {"backlog_unsent", l.backlog_unsent},
                          {"backlog_max", l.backlog_max}});
   }
   const bool replay = !config.pcap_path.empty();

@@ -151,7 +151,37 @@ TEST(ProcessTest, ChildrenDoNotInheritBlockedSignals) {
   const int st = Reap(child, 5000ms);
   ASSERT_NE(st, -1) << "SIGTERM was blocked in the child";
   EXPECT_TRUE(WIFSIGNALED(st));
-  EXPECT_EQ(DescribeWaitStatus(st), "signal 15");
+  EXPECT_EQ(DescribeWaitStatus(st), "killed by SIGTERM");
+}
+
+// An instance dies with its s6ctl, however s6ctl ends (here: _exit, as after a SIGKILL).
+TEST(ProcessTest, ChildrenDieWithTheirLauncher) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t launcher = ::fork();
+  ASSERT_GE(launcher, 0);
+  if (launcher == 0) {
+    const pid_t child = Launch({"/bin/sh", "-c", "exec sleep 30"}, "/dev/null");
+    (void)!::write(fds[1], &child, sizeof child);
+    ::_exit(0);
+  }
+  pid_t child = -1;
+  ASSERT_EQ(::read(fds[0], &child, sizeof child), static_cast<ssize_t>(sizeof child));
+  ::close(fds[0]);
+  ::close(fds[1]);
+  ASSERT_GT(child, 0);
+  ::waitpid(launcher, nullptr, 0);
+  // Reparented to init, which reaps it once it is gone.
+  EXPECT_TRUE(s6test::PollUntil([&] { return ::kill(child, 0) != 0; }, 5000ms))
+      << "the child outlived its launcher";
+  if (::kill(child, 0) == 0) ::kill(child, SIGKILL);
+}
+
+TEST(ProcessTest, WaitStatusesInWords) {
+  EXPECT_EQ(DescribeWaitStatus(0), "exit 0");
+  EXPECT_EQ(DescribeWaitStatus(2 << 8), "exit 2");
+  EXPECT_EQ(DescribeWaitStatus(SIGKILL), "killed by SIGKILL");
+  EXPECT_EQ(DescribeWaitStatus(SIGSEGV | 0x80), "killed by SIGSEGV");  // with a core dump
 }
 
 }  // namespace

@@ -35,11 +35,11 @@ TEST(SummaryTest, KeysInOrder) {
   const Json s = BuildSummary(Sample());
   std::vector<std::string> keys;
   for (const auto& [k, v] : s.items()) keys.push_back(k);
-  EXPECT_EQ(keys,
-            (std::vector<std::string>{"sent", "received", "lost", "throughput_pps", "latency_us",
-                                      "instances", "instances_at_end", "state_lost", "errors",
-                                      "scaling", "reordered", "missteered", "link_refused",
-                                      "backlog_max", "instance_stats", "config", "workdir"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"sent", "received", "lost", "throughput_pps",
+                                            "latency_us", "instances", "instances_at_end",
+                                            "state_lost", "errors", "scaling", "reordered",
+                                            "missteered", "link_refused", "link_unsent",
+                                            "backlog_max", "instance_stats", "config", "workdir"}));
 }
 
 TEST(SummaryTest, FromSampleInputs) {
@@ -52,7 +52,10 @@ TEST(SummaryTest, FromSampleInputs) {
   EXPECT_EQ(s["instances"], 1);
   EXPECT_EQ(s["instances_at_end"], 1);
   EXPECT_EQ(s["state_lost"], 0);
-  EXPECT_EQ(s["errors"], Json::array());
+  // What did not get through is an error: such a run never passes as clean.
+  EXPECT_EQ(s["errors"], Json::array({"1 packet lost: sent to the instances, never came back",
+                                      "6 packets refused at the links"}));
+  EXPECT_EQ(s["link_unsent"], 0);
   EXPECT_EQ(s["reordered"], 4);
   EXPECT_EQ(s["missteered"], 400);
   EXPECT_EQ(s["link_refused"], 6);
@@ -81,8 +84,34 @@ TEST(SummaryTest, FromSampleInputs) {
   EXPECT_EQ(scaling["events"][1]["traffic"]["lost"], 1);
 }
 
+TEST(SummaryTest, EachLossIsAnErrorThatSaysWhere) {
+  SummaryInputs in = Sample();
+  in.trafgen->lost = 0;
+  in.trafgen->tx_dropped = 16573;
+  in.trafgen->backlog_unsent = 40;
+  in.trafgen->mapping_changes = 2;
+  in.trafgen->links = {{1, 0, 0}, {2, 16573, 40}};
+  const Json s = BuildSummary(in);
+  EXPECT_EQ(s["errors"],
+            Json::array({"16573 packets refused at instance 2's link: its backlog was full (the "
+                         "instance stopped taking packets)",
+                         "40 packets never left instance 2's link's backlog",
+                         "2 flows lost their state: their translation changed mid-flow or was "
+                         "shared"}));
+  EXPECT_EQ(s["link_unsent"], 40);
+  EXPECT_EQ(s["state_lost"], 2);
+
+  in.trafgen->tx_dropped = 0;
+  in.trafgen->backlog_unsent = 0;
+  in.trafgen->mapping_changes = 0;
+  in.trafgen->links = {{1, 0, 0}, {2, 0, 0}};
+  EXPECT_EQ(BuildSummary(in)["errors"], Json::array());
+}
+
 TEST(SummaryTest, EventsWithoutAWindow) {
   SummaryInputs in = Sample();
+  in.trafgen->lost = 0;
+  in.trafgen->tx_dropped = 0;
   in.events.clear();
   // Failed before the switch: no window, and none expected.
   in.events.push_back(
@@ -114,7 +143,11 @@ TEST(SummaryTest, UnreadableInputsAreErrors) {
   in.instance_stats.emplace_back(3, ParseInstanceStats(stats.dump(), "instance 3 stats"));
   in.events.clear();
   const Json s = BuildSummary(in);
-  EXPECT_EQ(s["sent"], 0);
+  // Unknown, not zero: a run without trafgen's result never reads as lossless.
+  EXPECT_TRUE(s["sent"].is_null());
+  EXPECT_TRUE(s["lost"].is_null());
+  EXPECT_TRUE(s["state_lost"].is_null());
+  EXPECT_EQ(SummaryText(s).substr(0, 50), "\nsummary: no traffic result from s6-trafgen, error");
   const Json& errors = s["errors"];
   ASSERT_GE(errors.size(), 4u);
   EXPECT_EQ(errors[0], "instance 2 killed by the operator");
@@ -129,10 +162,14 @@ TEST(SummaryTest, Text) {
   EXPECT_EQ(text,
             "\nsummary: sent 80000, received 79999, lost 1, state_lost 0, refused at the links 6, "
             "9999.875 pkt/s, latency_us {\"p50\":30,\"p90\":60,\"p99\":100,\"p999\":250,\"max\":"
-            "900}, errors 0\n"
+            "900}, errors 2\n"
             "scaling (stop-and-copy): 2 event(s), 1900 objects moved, migration max 80.2 ms, "
-            "latency during migration p50 40 us, p99 150 us, max 900 us\n");
+            "latency during migration p50 40 us, p99 150 us, max 900 us\n"
+            "  error: 1 packet lost: sent to the instances, never came back\n"
+            "  error: 6 packets refused at the links\n");
   SummaryInputs in = Sample();
+  in.trafgen->lost = 0;
+  in.trafgen->tx_dropped = 0;
   in.events.clear();
   in.errors = {"interrupted"};
   const std::string t2 = SummaryText(BuildSummary(in));

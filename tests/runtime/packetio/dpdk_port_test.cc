@@ -5,6 +5,7 @@
 // buffer returned. DPDK runs without hugepages (--no-huge -m 256) and a file prefix per process.
 #include "packetio/dpdk_port.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -180,6 +183,61 @@ TEST(DpdkPortTest, MemifBetweenProcessesCarriesFramesBothWaysInOrder) {
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "echo child status " << status;
   ::unlink(sock.c_str());
+  // Both processes' DPDK runtime directories are gone with them.
+  const std::string dir = (*env)->runtime_dir();
+  EXPECT_TRUE(std::filesystem::exists(dir)) << dir;
+  env->reset();
+  EXPECT_FALSE(std::filesystem::exists(dir)) << dir << " outlived its process";
+  EXPECT_FALSE(
+      std::filesystem::exists(std::filesystem::path(dir).parent_path() / ("s6echo" + tag)));
+}
+
+// Stale runtime directories (of processes killed before they could clean up) are removed at
+// the next start; a live process's (its config file locked), a young one and another
+// program's are left.
+TEST(DpdkRuntimeDirTest, OnlyDeadProcessesDirectoriesAreReaped) {
+  namespace fs = std::filesystem;
+  const fs::path parent =
+      fs::path(::testing::TempDir()) / ("s6-dpdk-reap-" + std::to_string(::getpid()));
+  fs::remove_all(parent);
+  auto make = [&](const std::string& name, bool old) {
+    fs::create_directories(parent / name);
+    std::ofstream(parent / name / "config") << "x";
+    if (old)
+      fs::last_write_time(parent / name / "config",
+                          fs::file_time_type::clock::now() - std::chrono::minutes(5));
+  };
+  make("s6dead", true);
+  make("s6live", true);
+  make("s6young", false);
+  make("otherdead", true);
+  int ready[2], done[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(done), 0);
+  const pid_t holder = ::fork();
+  ASSERT_GE(holder, 0);
+  if (holder == 0) {  // holds the live directory's lock, as DPDK's primary process does
+    const int fd = ::open((parent / "s6live" / "config").c_str(), O_RDWR);
+    struct flock lock = {};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    char c = fd >= 0 && ::fcntl(fd, F_SETLK, &lock) == 0 ? 'l' : 'e';
+    if (::write(ready[1], &c, 1) != 1 || ::read(done[0], &c, 1) < 0) ::_exit(1);
+    ::_exit(0);
+  }
+  char c = 0;
+  ASSERT_EQ(::read(ready[0], &c, 1), 1);
+  ASSERT_EQ(c, 'l');
+  EXPECT_EQ(ReapStaleRuntimeDirs(parent.string()), 1u);
+  EXPECT_FALSE(fs::exists(parent / "s6dead"));
+  EXPECT_TRUE(fs::exists(parent / "s6live"));
+  EXPECT_TRUE(fs::exists(parent / "s6young"));
+  EXPECT_TRUE(fs::exists(parent / "otherdead"));
+  ASSERT_EQ(::write(done[1], "x", 1), 1);
+  ::waitpid(holder, nullptr, 0);
+  EXPECT_EQ(ReapStaleRuntimeDirs(parent.string()), 1u);  // its holder is gone now
+  EXPECT_FALSE(fs::exists(parent / "s6live"));
+  fs::remove_all(parent);
 }
 
 }  // namespace

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# s6ctl tells the truth about failures, with real processes and real signals:
+# - an instance killed with SIGKILL: exit status 1; the summary names the instance, when and
+#   the signal, shows the end of its log, counts what its link refused or never sent, and
+#   instances_at_end drops to the survivors;
+# - an instance stopped (SIGSTOP) for 3 s: exit status 1 and a stall of that instance;
+# - s6ctl itself killed with SIGKILL: its instances and s6-trafgen die with it.
+set -uo pipefail
+s6ctl=$1
+dir=$(mktemp -d /tmp/s6ctl-failure-XXXXXX)
+trap 'pkill -9 -f -- "$dir/" 2>/dev/null; rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# The pid of instance ID of the run in WORK, once it runs.
+instance_pid() {
+  local pid=""
+  for _ in $(seq 200); do
+    pid=$(pgrep -f -- "--stats-file $1/$2.json" | head -1)
+    [ -n "$pid" ] && [ -s "$1/$2.json" ] && break
+    sleep 0.05
+  done
+  echo "$pid"
+}
+
+run() {  # NAME: a 2-instance run in the background; its pid in $run_pid
+  "$s6ctl" run --app nat --instances 2 --duration 6 --flows 500 --rate 5000 --quiet \
+    --summary-json "$dir/$1.json" --workdir "$dir/$1" >"$dir/$1.out" 2>&1 &
+  run_pid=$!
+}
+
+run kill
+pid=$(instance_pid "$dir/kill" 2)
+[ -n "$pid" ] || fail "instance 2 never ran: $(cat "$dir/kill.out")"
+sleep 1.5
+kill -9 "$pid"
+wait "$run_pid"
+rc=$?
+[ "$rc" -eq 1 ] || fail "a run with a killed instance exited $rc: $(cat "$dir/kill.out")"
+jq -e '.instances_at_end == 1
+  and any(.errors[]; test("^instance 2 exited early at [0-9.]+ s \\(killed by SIGKILL\\); the end of its log .*instance2.log: \\| "))
+  and (.lost + .link_refused + .link_unsent) > 0
+  and any(.errors[]; test("instance 2.s link"))' "$dir/kill.json" >/dev/null ||
+  fail "the summary hides the killed instance: $(jq -c '{instances_at_end, lost, link_refused, link_unsent, errors}' "$dir/kill.json")"
+
+run stop
+pid=$(instance_pid "$dir/stop" 1)
+[ -n "$pid" ] || fail "instance 1 never ran: $(cat "$dir/stop.out")"
+sleep 1
+kill -STOP "$pid"
+sleep 3
+kill -CONT "$pid"
+wait "$run_pid"
+rc=$?
+[ "$rc" -eq 1 ] || fail "a run with a stopped instance exited $rc: $(cat "$dir/stop.out")"
+jq -e 'any(.errors[]; test("^instance 1 stalled at [0-9.]+ s \\(no stats written\\) for [0-9.]+ s"))' \
+  "$dir/stop.json" >/dev/null || fail "no stall reported: $(jq -c .errors "$dir/stop.json")"
+
+run orphan
+pid=$(instance_pid "$dir/orphan" 1)
+[ -n "$pid" ] || fail "instance 1 never ran: $(cat "$dir/orphan.out")"
+kill -9 "$run_pid"
+wait "$run_pid" 2>/dev/null
+for _ in $(seq 100); do
+  pgrep -f -- "$dir/orphan/" >/dev/null || break
+  sleep 0.05
+done
+left=$(pgrep -af -- "$dir/orphan/")
+[ -z "$left" ] || fail "processes outlived s6ctl: $left"
+echo "ok: killed, stopped and orphaned runs told the truth"
