@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "analysis_context.h"
 
+#include <vector>
+
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/QualTypeNames.h"
 #include "clang/AST/RecursiveASTVisitor.h"
@@ -46,6 +48,48 @@ bool NamesHiddenAlias(clang::QualType t) {
   } finder;
   finder.TraverseType(t);
   return finder.found;
+}
+
+// `t` with every specialization of a class template rebuilt as written sugar, its argument
+// packs flattened: the fully qualified printer qualifies the arguments of written sugar but not
+// the elements of a canonical specialization's pack (a canonical std::tuple<std::string, P>
+// came out as `::std::tuple<basic_string<char>, P>`).
+clang::QualType Resugar(clang::ASTContext& ctx, clang::QualType t) {
+  const clang::Qualifiers quals = t.getLocalQualifiers();
+  const clang::Type* ty = t.getTypePtr();
+  if (const auto* ref = llvm::dyn_cast<clang::LValueReferenceType>(ty)) {
+    return ctx.getQualifiedType(ctx.getLValueReferenceType(Resugar(ctx, ref->getPointeeType())),
+                                quals);
+  }
+  if (const auto* ref = llvm::dyn_cast<clang::RValueReferenceType>(ty)) {
+    return ctx.getQualifiedType(ctx.getRValueReferenceType(Resugar(ctx, ref->getPointeeType())),
+                                quals);
+  }
+  if (const auto* arr = llvm::dyn_cast<clang::ConstantArrayType>(ty)) {
+    return ctx.getQualifiedType(
+        ctx.getConstantArrayType(Resugar(ctx, arr->getElementType()), arr->getSize(), nullptr,
+                                 arr->getSizeModifier(), arr->getIndexTypeCVRQualifiers()),
+        quals);
+  }
+  const auto* spec =
+      llvm::dyn_cast_or_null<clang::ClassTemplateSpecializationDecl>(ty->getAsCXXRecordDecl());
+  if (spec == nullptr || !llvm::isa<clang::RecordType>(ty)) return t;
+  std::vector<clang::TemplateArgument> args;
+  auto add = [&](const clang::TemplateArgument& a) {
+    args.push_back(a.getKind() == clang::TemplateArgument::Type
+                       ? clang::TemplateArgument(Resugar(ctx, a.getAsType()))
+                       : a);
+  };
+  for (const clang::TemplateArgument& a : spec->getTemplateArgs().asArray()) {
+    if (a.getKind() == clang::TemplateArgument::Pack) {
+      for (const clang::TemplateArgument& e : a.pack_elements()) add(e);
+    } else {
+      add(a);
+    }
+  }
+  const clang::QualType sugar = ctx.getTemplateSpecializationType(
+      clang::TemplateName(spec->getSpecializedTemplate()), args, clang::QualType(ty, 0));
+  return ctx.getQualifiedType(sugar, quals);
 }
 
 }  // namespace
@@ -95,7 +139,7 @@ std::string AnalysisContext::Spell(clang::QualType t) const {
   // Generated code lives outside the class: a type written with a private or protected member
   // alias of a class (e.g. a parameter `Id` where the class says `using Id = uint32_t;` under
   // `private:`) cannot be named there, so such a type is spelled without its sugar.
-  if (NamesHiddenAlias(t)) t = t.getCanonicalType();
+  if (NamesHiddenAlias(t)) t = Resugar(ctx_, t.getCanonicalType());
   // A deduced `auto` / `decltype(auto)` return type: the type it stands for, as written where
   // it was deduced (its sugar printed as is would garble the qualified name).
   if (const auto* dt = t->getAs<clang::DeducedType>(); dt != nullptr && dt->isDeduced()) {

@@ -2,6 +2,7 @@
 #include "method_analyzer.h"
 
 #include "clang/AST/Attr.h"
+#include "clang/AST/CXXInheritance.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Lex/Lexer.h"
 #include "s6/descriptor.h"
@@ -40,8 +41,13 @@ class DefaultArgScan : public clang::RecursiveASTVisitor<DefaultArgScan> {
   using Base = clang::RecursiveASTVisitor<DefaultArgScan>;
 
  public:
+  /// `scopes`: the class that declares the method and the classes enclosing it, whose scopes a
+  /// class-scope helper borrows.
+  explicit DefaultArgScan(std::vector<const clang::CXXRecordDecl*> scopes)
+      : scopes_(std::move(scopes)) {}
+
   bool needs_class_scope = false;
-  const clang::NamedDecl* private_name = nullptr;  // a private member it names
+  const clang::NamedDecl* private_name = nullptr;  // a member it names that is private there
 
   bool VisitDeclRefExpr(clang::DeclRefExpr* e) {
     Named(e->getDecl(), e->getQualifierLoc());
@@ -88,7 +94,8 @@ class DefaultArgScan : public clang::RecursiveASTVisitor<DefaultArgScan> {
           !(llvm::isa<clang::CXXRecordDecl>(ctx) || llvm::isa<clang::EnumDecl>(ctx))) {
         break;
       }
-      if (x->getAccess() == clang::AS_private && private_name == nullptr) {
+      if ((x->getAccess() == clang::AS_private || OnlyPrivatelyInherited(ctx)) &&
+          private_name == nullptr) {
         private_name = llvm::cast<clang::NamedDecl>(x);
       }
       if (x->getAccess() == clang::AS_protected) needs_class_scope = true;
@@ -114,6 +121,25 @@ class DefaultArgScan : public clang::RecursiveASTVisitor<DefaultArgScan> {
     if (first == nullptr || IsClassScoped(first)) needs_class_scope = true;
   }
 
+  // Whether `ctx` is a base of the borrowed scopes reached only through private inheritance:
+  // its members are then private in the class, out of a derived helper's reach.
+  bool OnlyPrivatelyInherited(const clang::Decl* ctx) const {
+    const auto* base = llvm::dyn_cast<clang::CXXRecordDecl>(ctx);
+    if (base == nullptr) return false;
+    bool inherited = false;
+    for (const clang::CXXRecordDecl* scope : scopes_) {
+      if (scope->getCanonicalDecl() == base->getCanonicalDecl()) return false;
+      clang::CXXBasePaths paths(/*FindAmbiguities=*/true, /*RecordPaths=*/true,
+                                /*DetectVirtual=*/false);
+      if (!scope->isDerivedFrom(base, paths)) continue;
+      inherited = true;
+      for (const clang::CXXBasePath& path : paths) {
+        if (path.Access == clang::AS_public || path.Access == clang::AS_protected) return false;
+      }
+    }
+    return inherited;
+  }
+
   // Traverses with the types met directly (not in template arguments) already judged.
   template <typename F>
   bool Judged(F traverse) {
@@ -124,6 +150,7 @@ class DefaultArgScan : public clang::RecursiveASTVisitor<DefaultArgScan> {
     return ok;
   }
 
+  std::vector<const clang::CXXRecordDecl*> scopes_;
   bool judged_ = false;
 };
 
@@ -297,6 +324,10 @@ void MethodAnalyzer::AnalyzeDefaultArg(const clang::ParmVarDecl* p, const std::s
   if (range.isValid()) {
     pm.default_arg = clang::Lexer::getSourceText(range, ac_.sm(), ac_.ast().getLangOpts()).str();
   }
+  // A braced default (`= {}`) has its range start at the `=`.
+  if (!pm.default_arg.empty() && pm.default_arg[0] == '=') {
+    pm.default_arg.erase(0, pm.default_arg.find_first_not_of(" \t\n", 1));
+  }
   if (pm.default_arg.empty()) {
     shipping.problems.push_back({p->getLocation(), "the default argument of '" + pname +
                                                        "' is only partly inside a macro; the "
@@ -306,13 +337,19 @@ void MethodAnalyzer::AnalyzeDefaultArg(const clang::ParmVarDecl* p, const std::s
   }
   // The stub lives outside the class; the default is evaluated in a generated helper that sees
   // the names the class sees (see the emitter), which private names and final classes limit.
-  DefaultArgScan scan;
+  std::vector<const clang::CXXRecordDecl*> scopes;
+  for (const clang::DeclContext* c = p->getDeclContext()->getParent(); c->isRecord();
+       c = c->getParent()) {
+    scopes.push_back(llvm::cast<clang::CXXRecordDecl>(c));
+  }
+  DefaultArgScan scan(std::move(scopes));
   scan.TraverseStmt(const_cast<clang::Expr*>(p->getDefaultArg()));
   if (scan.private_name != nullptr) {
     shipping.problems.push_back(
         {p->getLocation(), "the default argument of '" + pname + "' names '" +
                                ac_.Qualified(scan.private_name) +
-                               "', which is private; the stub, generated outside the class, "
+                               "', which is private there (declared private, or inherited "
+                               "privately); the stub, generated outside the class, "
                                "can't use it (make it protected or public)"});
     return;
   }

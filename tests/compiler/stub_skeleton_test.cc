@@ -319,6 +319,8 @@ TEST(PrivateAliasTest, MethodsSpelledWithPrivateAliasesAreShipped) {
   stub.put(7, {8, 9});
   EXPECT_EQ(stub.first(), 7u);
   EXPECT_EQ(stub.all(), (std::vector<uint32_t>{7, 8, 9}));
+  stub.name({"three", {1, 2, 3}});  // an alias of a std::tuple
+  EXPECT_EQ(stub.named(), "three:3");
 }
 
 TEST(AutoReturnTest, DeducedReturnTypesAreShipped) {
@@ -374,6 +376,8 @@ TEST(ClassScopeDefaultsTest, DefaultsResolveWhereTheClassResolvesThem) {
   direct.bump();  // inherited from other::Tally; its default is other::kBaseStep
   stub.bump();
   EXPECT_EQ(stub.field_size(), direct.field_size());
+  direct.mark();
+  stub.mark();
   caller.Flush();
   EXPECT_TRUE(home == direct);
   EXPECT_EQ(home.color(), t::Palette::Color::kGreen);
@@ -381,6 +385,7 @@ TEST(ClassScopeDefaultsTest, DefaultsResolveWhereTheClassResolvesThem) {
   EXPECT_EQ(home.steps(), 5u);
   EXPECT_EQ(home.start(), 100);
   EXPECT_EQ(home.total(), 7);
+  EXPECT_EQ(home.marks(), 0u);
   EXPECT_EQ(stub.field_size(), sizeof(uint16_t));
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <s6/object.h>
 
@@ -47,6 +48,9 @@ class Palette : public s6::MultiWriter, public other::Tally {
   void step(uint32_t by = kStep) { steps_ += by; }
   void reset(int64_t to = kProtectedStart) { start_ = to; }
   uint64_t field_size(uint64_t n = sizeof(width)) const { return n; }
+  // A braced default: its source range starts at the `=` (found by the generated corpus).
+  void mark(const std::vector<int32_t>& marks = {}) { marks_ = marks.size(); }
+  uint64_t marks() const { return marks_; }
   Color color() const { return color_; }
   Span span() const { return span_; }
   uint32_t steps() const { return steps_; }
@@ -61,6 +65,7 @@ class Palette : public s6::MultiWriter, public other::Tally {
   Span span_;
   uint32_t steps_ = 0;
   int64_t start_ = 0;
+  uint64_t marks_ = 7;
   S6_STATE(Palette);
 };
 

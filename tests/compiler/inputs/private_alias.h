@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Construct: public methods whose signatures use the class's private member aliases, directly
 // and inside a container. Generated code (outside the class) cannot name the aliases, so it
-// spells the types they stand for; the stub still reaches the methods.
+// spells the types they stand for; the stub still reaches the methods. An alias of a variadic
+// template (std::tuple) has its argument pack spelled element by element, each fully qualified
+// (found by the generated corpus: tuple_param_spelling).
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include <s6/object.h>
@@ -15,6 +19,7 @@ class Registry : public s6::MultiWriter {
  private:
   using Id = uint32_t;
   using Ids = std::vector<Id>;
+  using Named = std::tuple<std::string, std::vector<Id>>;
 
  public:
   void put(Id id, const std::vector<Id>& more) {
@@ -23,9 +28,12 @@ class Registry : public s6::MultiWriter {
   }
   Ids all() const { return ids_; }
   Id first() const { return ids_.empty() ? 0 : ids_.front(); }
+  void name(Named n) { name_ = std::get<0>(n) + ":" + std::to_string(std::get<1>(n).size()); }
+  std::string named() const { return name_; }
 
  private:
   Ids ids_;
+  std::string name_;
   S6_STATE(Registry);
 };
 
