@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "control/control.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <exception>
 
 #include <nlohmann/json.hpp>
@@ -66,58 +71,219 @@ StatusOr<keyspace::SlotTable> DecodeTable(const zmq::message_t& m) {
   return t;
 }
 
+// What Instance::PrepareScale and SlotMigration::Prepare would refuse, checked before either
+// changes anything: both tables and their order, the peer list (each id once, an endpoint
+// ZeroMQ can take), an endpoint for every other member, and the instance's own state (no
+// other transition prepared or under way).
+// `prepared` is the table this server's last accepted prepare named (empty: none).
+Status CheckPrepare(Instance& instance, const keyspace::SlotTable& current,
+                    const keyspace::SlotTable& next,
+                    const std::vector<std::pair<InstanceId, std::string>>& peers,
+                    const keyspace::SlotTable& prepared) {
+  if (current.empty() || next.empty()) return InvalidArgumentError("prepare: empty slot table");
+  if (next.version() != current.version() + 1 || next.slot_count() != current.slot_count()) {
+    return InvalidArgumentError("prepare: table v" + std::to_string(next.version()) +
+                                " does not follow v" + std::to_string(current.version()));
+  }
+  std::vector<InstanceId> named;
+  for (const auto& [id, endpoint] : peers) {
+    if (std::find(named.begin(), named.end(), id) != named.end()) {
+      return InvalidArgumentError("prepare: instance " + std::to_string(ToUint(id)) +
+                                  " named twice");
+    }
+    named.push_back(id);
+    const bool known_scheme = endpoint.starts_with("ipc://") || endpoint.starts_with("tcp://") ||
+                              endpoint.starts_with("inproc://");
+    if (!known_scheme || endpoint.size() <= endpoint.find("://") + 3) {
+      return InvalidArgumentError("prepare: bad endpoint '" + endpoint.substr(0, 64) +
+                                  "' for instance " + std::to_string(ToUint(id)));
+    }
+  }
+  for (const keyspace::SlotTable* t : {&current, &next}) {
+    for (InstanceId id : t->instances()) {
+      if (id != instance.id() && std::find(named.begin(), named.end(), id) == named.end()) {
+        return InvalidArgumentError("prepare: no endpoint for instance " +
+                                    std::to_string(ToUint(id)));
+      }
+    }
+  }
+  objspace::ObjectSpace& space = instance.object_space();
+  const objspace::MigrationStatus m = space.migration_status();
+  if (m.in_transition && !(space.slot_table() == next)) {
+    return FailedPreconditionError("prepare v" + std::to_string(next.version()) +
+                                   ": the transition to v" + std::to_string(m.version) +
+                                   " has not completed");
+  }
+  const bool same_as_prepared = m.next_version == next.version() && prepared == next;
+  if (!m.in_transition && m.next_version != 0 && !same_as_prepared) {
+    return FailedPreconditionError("prepare v" + std::to_string(next.version()) + ": v" +
+                                   std::to_string(m.next_version) +
+                                   " is already prepared (another table)");
+  }
+  if (!m.in_transition && !(space.slot_table() == current)) {
+    // Only an instance that holds and homes nothing (a newcomer) may adopt `current`.
+    const objspace::ObjectSpaceStats stats = space.stats();
+    if (stats.sw_homed != 0 || stats.mw_homed != 0 || m.held != 0) {
+      return FailedPreconditionError("prepare: this instance is at table v" +
+                                     std::to_string(space.slot_table().version()) + ", not v" +
+                                     std::to_string(current.version()));
+    }
+  }
+  return OkStatus();
+}
+
+// Binds `socket` to `endpoint`; an ipc:// socket file is created owner-only (0600).
+Status BindOwnerOnly(zmq::socket_t& socket, const std::string& endpoint) {
+  const bool ipc_file =
+      endpoint.rfind("ipc://", 0) == 0 && endpoint.size() > 6 && endpoint[6] != '@';
+  if (!ipc_file) {
+    socket.bind(endpoint);
+    return OkStatus();
+  }
+  // Owner-only from the first instant (umask), and exactly 0600 afterwards (chmod).
+  const mode_t old_mask = ::umask(077);
+  try {
+    socket.bind(endpoint);
+  } catch (...) {
+    ::umask(old_mask);
+    throw;
+  }
+  ::umask(old_mask);
+  const std::string bound = socket.get(zmq::sockopt::last_endpoint);
+  const std::string path = bound.rfind("ipc://", 0) == 0 ? bound.substr(6) : endpoint.substr(6);
+  if (::chmod(path.c_str(), 0600) != 0) {
+    return UnavailableError("cannot make " + path + " owner-only: " + std::strerror(errno));
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
-StatusOr<std::unique_ptr<ControlServer>> ControlServer::Bind(zmq::context_t& context,
-                                                             const std::string& endpoint) {
+StatusOr<std::unique_ptr<RequestServer>> RequestServer::Bind(zmq::context_t& context,
+                                                             const std::string& endpoint,
+                                                             const RequestLimits& limits) {
   try {
-    zmq::socket_t s(context, zmq::socket_type::rep);
+    zmq::socket_t s(context, zmq::socket_type::router);
     s.set(zmq::sockopt::linger, 0);
-    s.set(zmq::sockopt::maxmsgsize, int64_t{16} << 20);
-    s.bind(endpoint);
-    return std::unique_ptr<ControlServer>(new ControlServer(std::move(s)));
+    s.set(zmq::sockopt::maxmsgsize, limits.max_frame_bytes);
+    s.set(zmq::sockopt::rcvhwm, limits.queued_per_peer);
+    s.set(zmq::sockopt::router_mandatory, false);  // a reply to a gone client is dropped
+    s.set(zmq::sockopt::handshake_ivl, 5000);      // a silent connection is closed
+    S6_RETURN_IF_ERROR(BindOwnerOnly(s, endpoint));
+    std::string bound = s.get(zmq::sockopt::last_endpoint);
+    if (bound.empty()) bound = endpoint;  // inproc:// reports nothing
+    return std::unique_ptr<RequestServer>(
+        new RequestServer(std::move(s), std::move(bound), limits));
   } catch (const zmq::error_t& e) {
     return UnavailableError("control socket " + endpoint + ": " + e.what());
   }
 }
 
-std::optional<std::vector<zmq::message_t>> ReceiveRequest(zmq::socket_t& socket) {
-  std::vector<zmq::message_t> frames;
-  try {
-    zmq::message_t m;
-    if (!socket.recv(m, zmq::recv_flags::dontwait)) return std::nullopt;
-    frames.push_back(std::move(m));
-    while (frames.back().more()) {
-      zmq::message_t part;
-      if (!socket.recv(part, zmq::recv_flags::none)) break;
-      frames.push_back(std::move(part));
+std::optional<Request> RequestServer::Receive() {
+  // Bounded: a flood of malformed messages must not hold the caller's loop.
+  for (int skipped = 0; skipped < 64; ++skipped) {
+    Request r;
+    bool delimited = false;
+    bool envelope_too_long = false;
+    bool too_many_frames = false;
+    try {
+      // The tail of a message an earlier call could not finish reading (EINTR) goes first.
+      while (draining_) {
+        zmq::message_t rest;
+        if (!socket_.recv(rest, zmq::recv_flags::dontwait)) return std::nullopt;
+        draining_ = rest.more();
+      }
+      zmq::message_t id;
+      if (!socket_.recv(id, zmq::recv_flags::dontwait)) return std::nullopt;
+      bool more = id.more();
+      draining_ = more;
+      r.envelope.push_back(std::move(id));
+      while (more) {
+        // ZeroMQ delivers a message whole: the rest of it is there, this never waits.
+        zmq::message_t part;
+        if (!socket_.recv(part, zmq::recv_flags::none)) return std::nullopt;
+        more = part.more();
+        draining_ = more;
+        if (!delimited) {
+          delimited = part.size() == 0;
+          if (r.envelope.size() < limits_.max_envelope_frames) {
+            r.envelope.push_back(std::move(part));
+          } else {
+            envelope_too_long = true;
+          }
+        } else if (r.frames.size() < limits_.max_frames) {
+          r.frames.push_back(std::move(part));
+        } else {
+          too_many_frames = true;  // read and dropped: never held
+        }
+      }
+    } catch (const zmq::error_t&) {
+      return std::nullopt;  // e.g. EINTR: the next call goes on (draining_)
     }
-  } catch (const zmq::error_t&) {
-    return std::nullopt;
+    if (!delimited || envelope_too_long) {
+      ++malformed_;  // no envelope to answer to
+      continue;
+    }
+    if (r.frames.empty()) {
+      Refuse(r, "error empty request");
+      continue;
+    }
+    if (too_many_frames) {
+      Refuse(r, "error too many frames (a request has at most " +
+                    std::to_string(limits_.max_frames) + ")");
+      continue;
+    }
+    return r;
   }
-  return frames;
+  return std::nullopt;
+}
+
+void RequestServer::Refuse(const Request& request, std::string_view why) {
+  ++malformed_;
+  Reply(request, why);
+}
+
+void RequestServer::Reply(const Request& request, std::string_view reply) {
+  try {
+    for (const zmq::message_t& f : request.envelope) {
+      if (!socket_.send(zmq::buffer(f.data(), f.size()),
+                        zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+        return;  // not with ROUTER_MANDATORY off; nothing half-sent to fix either way
+      }
+    }
+    socket_.send(zmq::buffer(reply.data(), reply.size()), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t&) {
+    // The client went away or the context ends: the reply is dropped, the socket goes on.
+  }
+}
+
+StatusOr<std::unique_ptr<ControlServer>> ControlServer::Bind(zmq::context_t& context,
+                                                             const std::string& endpoint) {
+  RequestLimits limits;
+  limits.max_frame_bytes = kMaxFrameBytes;
+  limits.max_frames = kMaxFrames;
+  limits.queued_per_peer = 16;
+  S6_ASSIGN_OR_RETURN(std::unique_ptr<RequestServer> server,
+                      RequestServer::Bind(context, endpoint, limits));
+  return std::unique_ptr<ControlServer>(new ControlServer(std::move(server)));
 }
 
 bool ControlServer::Serve(Instance& instance) {
   bool exit = false;
-  for (int i = 0; i < 8; ++i) {  // bounded: the loop has packets to process
-    std::optional<std::vector<zmq::message_t>> request = ReceiveRequest(socket_);
+  // Bounded: the loop has packets to process. Nothing is taken after an exit request.
+  for (int i = 0; i < 8 && !exit; ++i) {
+    std::optional<Request> request = server_->Receive();
     if (!request) break;
-    const std::vector<zmq::message_t>& frames = *request;
     ++requests_;
     std::string reply;
     try {
-      reply = Handle(instance, frames, exit);
+      reply = Handle(instance, request->frames, exit);
     } catch (const std::exception& e) {
       // Whatever a request trips stays a refused request: the instance goes on.
       reply = std::string("error ") + e.what();
     }
     if (reply.rfind("error", 0) == 0) ++errors_;
-    try {
-      socket_.send(zmq::buffer(reply), zmq::send_flags::none);
-    } catch (const zmq::error_t&) {
-      ++errors_;
-    }
+    server_->Reply(*request, reply);
   }
   return exit;
 }
@@ -135,7 +301,8 @@ std::string ControlServer::Handle(Instance& instance, const std::vector<zmq::mes
     Json json = Json::parse(instance.StatsJson(), nullptr, /*allow_exceptions=*/false);
     if (!json.is_object()) return "error status: the instance's stats are not a JSON object";
     json["peers_not_ready"] = instance.PeersNotReady();
-    json["control"] = Json{{"requests", requests_}, {"errors", errors_}};
+    json["control"] =
+        Json{{"requests", requests_}, {"errors", errors_}, {"malformed", server_->malformed()}};
     return "ok " + json.dump();
   }
   if (cmd == "progress") {  // what the scale driver polls: small and cheap
@@ -164,7 +331,14 @@ std::string ControlServer::Handle(Instance& instance, const std::vector<zmq::mes
       }
       peers.emplace_back(static_cast<InstanceId>(id), std::string(p.substr(eq + 1)));
     }
-    return Reply(instance.PrepareScale(*current, *next, peers, *options));
+    // PrepareScale connects the new peers before it can refuse the tables: whatever it would
+    // refuse is refused here first, so a refused prepare changes nothing.
+    if (const Status st = CheckPrepare(instance, *current, *next, peers, prepared_); !st.ok()) {
+      return Reply(st);
+    }
+    const Status st = instance.PrepareScale(*current, *next, peers, *options);
+    if (st.ok()) prepared_ = *next;
+    return Reply(st);
   }
   if (cmd.rfind("abort ", 0) == 0 && version_arg(v)) return Reply(instance.AbortScale(v));
   if (cmd.rfind("switch ", 0) == 0 && version_arg(v)) return Reply(instance.SwitchScale(v));

@@ -2,6 +2,7 @@
 #include "ctl/attach.h"
 
 #include <charconv>
+#include <exception>
 #include <filesystem>
 #include <vector>
 
@@ -69,33 +70,40 @@ AttachRequest RequestFor(const Config& config) {
 
 StatusOr<std::unique_ptr<AttachServer>> AttachServer::Bind(zmq::context_t& context,
                                                            const std::string& endpoint) {
-  try {
-    zmq::socket_t s(context, zmq::socket_type::rep);
-    s.set(zmq::sockopt::linger, 0);
-    s.set(zmq::sockopt::maxmsgsize, int64_t{1} << 16);  // requests are a few bytes
-    s.bind(endpoint);
-    return std::unique_ptr<AttachServer>(new AttachServer(std::move(s)));
-  } catch (const zmq::error_t& e) {
-    return UnavailableError("cannot bind " + endpoint + ": " + e.what());
-  }
+  control::RequestLimits limits;
+  limits.max_frame_bytes = kMaxRequestBytes;
+  limits.max_frames = 1;
+  limits.queued_per_peer = 8;
+  StatusOr<std::unique_ptr<control::RequestServer>> server =
+      control::RequestServer::Bind(context, endpoint, limits);
+  if (!server.ok())
+    return UnavailableError("cannot bind " + endpoint + ": " +
+                            std::string(server.status().message()));
+  return std::unique_ptr<AttachServer>(new AttachServer(std::move(*server)));
 }
 
 bool AttachServer::Poll(const Handler& handler) {
-  const std::optional<std::vector<zmq::message_t>> frames = control::ReceiveRequest(socket_);
-  if (!frames) return false;
-  // Requests are one frame; extra frames are ignored.
-  const zmq::message_t& first = frames->front();
-  const std::string_view text(static_cast<const char*>(first.data()), first.size());
-  const StatusOr<AttachRequest> request = ParseAttachRequest(text);
-  const std::string reply =
-      request.ok() ? handler(*request) : "error " + std::string(request.status().message());
-  try {
-    socket_.send(zmq::buffer(reply), zmq::send_flags::none);
-  } catch (const zmq::error_t&) {
-    // The client went away; REP is ready for the next request either way.
+  const std::optional<control::Request> request = server_->Receive();
+  if (!request) return false;
+  const zmq::message_t& frame = request->frames.front();  // the only one (limits.max_frames)
+  const std::string_view text(static_cast<const char*>(frame.data()), frame.size());
+  const StatusOr<AttachRequest> parsed = ParseAttachRequest(text);
+  std::string reply;
+  if (!parsed.ok()) {
+    reply = "error " + std::string(parsed.status().message());
+  } else {
+    try {
+      reply = handler(*parsed);
+    } catch (const std::exception& e) {
+      // A request never ends the run: whatever its handling trips is the client's error.
+      reply = std::string("error ") + e.what();
+    }
   }
+  server_->Reply(*request, reply);
   return true;
 }
+
+uint64_t AttachServer::malformed() const { return server_->malformed(); }
 
 StatusOr<std::string> ResolveAttachDir(const std::string& explicit_dir,
                                        const std::string& latest_file) {

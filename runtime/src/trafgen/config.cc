@@ -158,7 +158,8 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
             return ParseIds(s) ? std::string() : "want ID[,ID...], got '" + s + "'";
           },
           ""));
-  app.add_option("--control", c.control_endpoint, "ZeroMQ REP endpoint for control commands");
+  app.add_option("--control", c.control_endpoint,
+                 "ZeroMQ endpoint of the control socket (ipc:// files are made owner-only)");
   app.add_option("--interval-ms", c.interval_ms, "reporting interval")
       ->check(cli::Count(1, 3600 * 1000, "ms"));
   app.add_option("--csv", c.csv_path, "per-interval CSV, one row per instance");

@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "trafgen/control.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <exception>
 #include <zmq.hpp>
+
+#include <s6/log.h>
 
 namespace s6::trafgen {
 namespace {
@@ -20,6 +26,12 @@ std::vector<std::string_view> Words(std::string_view s) {
     i = j;
   }
   return out;
+}
+
+std::string IdList(const std::vector<uint32_t>& ids) {
+  std::string out;
+  for (uint32_t id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+  return out.empty() ? "none" : out;
 }
 
 std::string Steer(const std::vector<std::string_view>& w, Steering& steering,
@@ -41,7 +53,10 @@ std::string Steer(const std::vector<std::string_view>& w, Steering& steering,
   // A set: order and repetition do not matter to rendezvous hashing.
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  const std::string before = IdList(steering.instances());
   steering.SetInstances(std::move(ids));
+  log::Get("trafgen")->info("steer: active instances now {} (were {})",
+                            IdList(steering.instances()), before);
   return "ok";
 }
 
@@ -103,9 +118,54 @@ std::string HandleControl(std::string_view request, Steering& steering, Tracker&
   }
 }
 
+namespace {
+
+// Binds `socket` to `endpoint`; an ipc:// socket file is created owner-only (0600).
+s6::Status BindOwnerOnly(zmq::socket_t& socket, const std::string& endpoint) {
+  const bool ipc_file =
+      endpoint.rfind("ipc://", 0) == 0 && endpoint.size() > 6 && endpoint[6] != '@';
+  if (!ipc_file) {
+    socket.bind(endpoint);
+    return s6::OkStatus();
+  }
+  const mode_t old_mask = ::umask(077);  // owner-only from the first instant
+  try {
+    socket.bind(endpoint);
+  } catch (...) {
+    ::umask(old_mask);
+    throw;
+  }
+  ::umask(old_mask);
+  const std::string bound = socket.get(zmq::sockopt::last_endpoint);
+  const std::string path = bound.rfind("ipc://", 0) == 0 ? bound.substr(6) : endpoint.substr(6);
+  if (::chmod(path.c_str(), 0600) != 0) {
+    return s6::UnavailableError("cannot make " + path + " owner-only: " + std::strerror(errno));
+  }
+  return s6::OkStatus();
+}
+
+}  // namespace
+
 struct ControlSocket::Impl {
   zmq::context_t context{1};
-  zmq::socket_t socket{context, zmq::socket_type::rep};
+  zmq::socket_t socket{context, zmq::socket_type::router};
+  std::vector<zmq::message_t> envelope;  // of the request awaiting its reply
+  uint64_t malformed = 0;
+  bool draining = false;  // a message's tail is still to be read (and dropped)
+
+  void Send(const std::vector<zmq::message_t>& to, std::string_view reply) {
+    try {
+      for (const zmq::message_t& f : to) {
+        if (!socket.send(zmq::buffer(f.data(), f.size()),
+                         zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+          return;
+        }
+      }
+      socket.send(zmq::buffer(reply.data(), reply.size()), zmq::send_flags::dontwait);
+    } catch (const zmq::error_t&) {
+      // The requester went away: the reply is dropped, the socket goes on.
+    }
+  }
 };
 
 ControlSocket::ControlSocket(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -116,7 +176,14 @@ StatusOr<std::unique_ptr<ControlSocket>> ControlSocket::Bind(const std::string& 
   try {
     auto impl = std::make_unique<Impl>();
     impl->socket.set(zmq::sockopt::linger, 0);
-    impl->socket.bind(endpoint);
+    impl->socket.set(zmq::sockopt::maxmsgsize, kMaxRequestBytes);
+    impl->socket.set(zmq::sockopt::rcvhwm, 16);
+    impl->socket.set(zmq::sockopt::router_mandatory, false);  // replies to gone clients dropped
+    impl->socket.set(zmq::sockopt::handshake_ivl, 5000);      // silent connections closed
+    if (const s6::Status st = BindOwnerOnly(impl->socket, endpoint); !st.ok()) {
+      return InvalidArgumentError("cannot bind control endpoint '" + endpoint +
+                                  "': " + std::string(st.message()));
+    }
     std::unique_ptr<ControlSocket> s(new ControlSocket(std::move(impl)));
     s->endpoint_ = s->impl_->socket.get(zmq::sockopt::last_endpoint);
     return s;
@@ -127,30 +194,63 @@ StatusOr<std::unique_ptr<ControlSocket>> ControlSocket::Bind(const std::string& 
 
 std::optional<std::string> ControlSocket::Poll() {
   if (awaiting_reply_) return std::nullopt;
-  zmq::message_t msg;
-  try {
-    if (!impl_->socket.recv(msg, zmq::recv_flags::dontwait)) return std::nullopt;
-    std::string request = msg.to_string();
-    // Requests are one frame; further frames of a multi-part message are read and ignored.
-    while (impl_->socket.get(zmq::sockopt::rcvmore)) {
-      zmq::message_t more;
-      if (!impl_->socket.recv(more, zmq::recv_flags::dontwait)) break;
+  Impl& m = *impl_;
+  // Bounded: a flood of malformed messages must not hold the run loop.
+  for (int skipped = 0; skipped < 64; ++skipped) {
+    std::vector<zmq::message_t> envelope;
+    std::vector<zmq::message_t> body;
+    std::size_t body_frames = 0;
+    bool delimited = false;
+    try {
+      while (m.draining) {  // the tail of a message an interrupted call left
+        zmq::message_t rest;
+        if (!m.socket.recv(rest, zmq::recv_flags::dontwait)) return std::nullopt;
+        m.draining = rest.more();
+      }
+      zmq::message_t id;
+      if (!m.socket.recv(id, zmq::recv_flags::dontwait)) return std::nullopt;
+      bool more = id.more();
+      m.draining = more;
+      envelope.push_back(std::move(id));
+      while (more) {
+        zmq::message_t part;  // messages arrive whole: never waits
+        if (!m.socket.recv(part, zmq::recv_flags::none)) return std::nullopt;
+        more = part.more();
+        m.draining = more;
+        if (!delimited) {
+          delimited = part.size() == 0;
+          envelope.push_back(std::move(part));
+          if (envelope.size() > 8) break;  // not a route any client builds
+        } else if (++body_frames == 1) {
+          body.push_back(std::move(part));
+        }
+      }
+    } catch (const zmq::error_t&) {
+      return std::nullopt;  // e.g. EINTR: the next poll goes on
     }
+    if (!delimited || envelope.size() > 8) {
+      ++m.malformed;  // nothing to answer to (the rest of an over-long route is drained)
+      continue;
+    }
+    if (body_frames != 1) {
+      ++m.malformed;
+      m.Send(envelope, body_frames == 0 ? "error empty request" : "error a request is one frame");
+      continue;
+    }
+    m.envelope = std::move(envelope);
     awaiting_reply_ = true;
-    return request;
-  } catch (const zmq::error_t&) {
-    return std::nullopt;  // e.g. EINTR: the next poll tries again
+    return body.front().to_string();
   }
+  return std::nullopt;
 }
 
 void ControlSocket::Reply(std::string_view reply) {
   if (!awaiting_reply_) return;
   awaiting_reply_ = false;
-  try {
-    impl_->socket.send(zmq::buffer(reply.data(), reply.size()), zmq::send_flags::dontwait);
-  } catch (const zmq::error_t&) {
-    // The requester went away: REP drops the reply and takes the next request.
-  }
+  impl_->Send(impl_->envelope, reply);
+  impl_->envelope.clear();
 }
+
+uint64_t ControlSocket::malformed() const { return impl_->malformed; }
 
 }  // namespace s6::trafgen

@@ -1,17 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 // Attaching: request parsing, the run's socket answering a real client over ipc:// (well-formed
-// requests reach the handler, malformed ones are refused before it), error replies, finding
-// the run's directory, and a client facing no run.
+// requests reach the handler, malformed ones — also of several frames — are refused before
+// it), error replies, a handler that throws, finding the run's directory, and a client facing
+// no run. Hostile clients (runtime/control/hostile_clients.h): raw bytes, oddly framed messages
+// (seeded fuzz), a frame over the bound — a legitimate request is answered after each. The
+// socket file is owner-only.
 #include "ctl/attach.h"
 
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <stdexcept>
+#include <thread>
 #include <vector>
+
+#include "runtime/control/hostile_clients.h"
 
 #include "util/poll.h"
 
@@ -108,14 +116,123 @@ TEST_F(AttachServerTest, MalformedRequestsAreRefusedBeforeTheHandler) {
     ASSERT_TRUE(req.recv(reply, zmq::recv_flags::none));
     EXPECT_EQ(reply.to_string().rfind("error ", 0), 0u) << reply.to_string();
   }
-  // A multipart request: the first frame counts, the rest is read and ignored.
-  req.send(zmq::buffer(std::string("status")), zmq::send_flags::sndmore);
-  req.send(zmq::buffer(std::string("extra")), zmq::send_flags::none);
-  ASSERT_TRUE(s6test::PollUntil([&] { return server_->Poll(handler_); }, 5000ms));
-  zmq::message_t reply;
-  ASSERT_TRUE(req.recv(reply, zmq::recv_flags::none));
-  EXPECT_EQ(reply.to_string(), "ok did status");
-  EXPECT_EQ(seen_, (std::vector<std::string>{"status"}));
+  EXPECT_TRUE(seen_.empty());
+}
+
+// A request of two frames (or of one empty frame after the delimiter and more) is refused with
+// an error reply; it never reaches the handler and never ends the run.
+TEST_F(AttachServerTest, ATwoFrameRequestGetsAnErrorReply) {
+  zmq::socket_t req(zmq_, zmq::socket_type::req);
+  req.set(zmq::sockopt::linger, 0);
+  req.set(zmq::sockopt::rcvtimeo, 5000);
+  req.connect("ipc://" + (dir_ / "s6ctl.ctl").string());
+  for (const std::vector<std::string>& frames : std::vector<std::vector<std::string>>{
+           {"status", "extra"}, {"scale-out", ""}, {"", "kill 1"}}) {
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      ASSERT_TRUE(req.send(zmq::buffer(frames[i]), i + 1 < frames.size() ? zmq::send_flags::sndmore
+                                                                         : zmq::send_flags::none));
+    }
+    zmq::message_t reply;
+    bool answered = false;
+    ASSERT_TRUE(s6test::PollUntil(
+        [&] {
+          (void)server_->Poll(handler_);
+          answered = req.recv(reply, zmq::recv_flags::dontwait).has_value();
+          return answered;
+        },
+        5000ms))
+        << frames[0];
+    EXPECT_EQ(reply.to_string().rfind("error ", 0), 0u) << reply.to_string();
+  }
+  EXPECT_TRUE(seen_.empty());
+  EXPECT_EQ(server_->malformed(), 3u);
+  // The socket goes on.
+  const StatusOr<std::string> r = Exchange(AttachRequest{AttachRequest::Kind::kStatus, 0});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, "did status");
+}
+
+// Whatever a handler throws is an error reply for that client, not the end of the run.
+TEST_F(AttachServerTest, AHandlerThatThrowsIsAnErrorReply) {
+  handler_ = [](const AttachRequest&) -> std::string { throw std::runtime_error("boom"); };
+  StatusOr<std::string> r = Exchange(AttachRequest{AttachRequest::Kind::kScaleIn, 0});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "boom");
+  handler_ = [](const AttachRequest& a) { return "ok did " + a.ToText(); };
+  r = Exchange(AttachRequest{AttachRequest::Kind::kStatus, 0});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, "did status");
+}
+
+TEST_F(AttachServerTest, SocketIsOwnerOnly) {
+  EXPECT_EQ(s6test::hostile::FileMode((dir_ / "s6ctl.ctl").string()), 0600);
+}
+
+// Serves the fixture's server from a thread of its own, as the run's main loop does.
+class Serving {
+ public:
+  Serving(AttachServer& server, AttachServer::Handler handler)
+      : thread_([this, &server, handler = std::move(handler)] {
+          while (!stop_.load()) {
+            if (!server.Poll(handler)) std::this_thread::sleep_for(200us);  // other work
+            malformed_.store(server.malformed());
+          }
+        }) {}
+  ~Serving() {
+    stop_.store(true);
+    thread_.join();
+  }
+  uint64_t malformed() const { return malformed_.load(); }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> malformed_{0};
+  std::thread thread_;
+};
+
+// Raw bytes that are not ZMTP and oddly framed ZeroMQ messages (seeded fuzz) never cost an
+// attached client its answer; what has no envelope, no body or several frames is counted.
+TEST_F(AttachServerTest, HostileClientsNeverCostALegitimateRequest) {
+  const std::string endpoint = "ipc://" + (dir_ / "s6ctl.ctl").string();
+  Serving serving(*server_, [](const AttachRequest& r) { return "ok did " + r.ToText(); });
+  for (uint32_t seed = 1; seed <= 30; ++seed) {
+    const auto open = s6test::hostile::SendRawPayloads(endpoint, seed);
+    const StatusOr<std::string> r =
+        SendAttachRequest(dir_.string(), AttachRequest{AttachRequest::Kind::kStatus, 0}, 5000ms);
+    ASSERT_TRUE(r.ok()) << "seed " << seed << ": " << r.status();
+  }
+  int must_count = 0;
+  for (uint32_t seed = 1; seed <= 10; ++seed) {
+    const s6test::hostile::OddTraffic t =
+        s6test::hostile::OddClients(zmq_, endpoint, seed, 30, /*max_frames=*/1);
+    must_count += t.without_delimiter + t.refused;
+    const StatusOr<std::string> r =
+        SendAttachRequest(dir_.string(), AttachRequest{AttachRequest::Kind::kStatus, 0}, 5000ms);
+    ASSERT_TRUE(r.ok()) << "seed " << seed << ": " << r.status();
+  }
+  EXPECT_TRUE(s6test::PollUntil(
+      [&] { return serving.malformed() >= static_cast<uint64_t>(must_count); }, 10000ms))
+      << serving.malformed() << " counted, want >= " << must_count;
+}
+
+// A frame over the bound closes the sender's connection; the next client is answered.
+TEST_F(AttachServerTest, AFrameOverTheBoundClosesThatConnection) {
+  const std::string endpoint = "ipc://" + (dir_ / "s6ctl.ctl").string();
+  Serving serving(*server_, [](const AttachRequest& r) { return "ok did " + r.ToText(); });
+  zmq::socket_t big(zmq_, zmq::socket_type::dealer);
+  big.set(zmq::sockopt::linger, 0);
+  big.connect(endpoint);
+  const std::string huge(static_cast<std::size_t>(AttachServer::kMaxRequestBytes) + 1, 's');
+  EXPECT_TRUE(s6test::hostile::DisconnectedBy(
+      zmq_, big,
+      [&] {
+        (void)big.send(zmq::buffer(std::string()), zmq::send_flags::sndmore);
+        (void)big.send(zmq::buffer(huge), zmq::send_flags::none);
+      },
+      10000ms));
+  const StatusOr<std::string> r =
+      SendAttachRequest(dir_.string(), AttachRequest{AttachRequest::Kind::kStatus, 0}, 5000ms);
+  EXPECT_TRUE(r.ok()) << r.status();
 }
 
 TEST_F(AttachServerTest, FindsTheRunDirectory) {

@@ -2,18 +2,31 @@
 // Run-time control: `steer` changes the active set only when every named link is declared and
 // up; `status` reports totals, the active set and every link; `mark-begin`/`mark-end` open and
 // close measurement windows, which account the packets generated inside them (also when they
-// come back after the window closed); anything else is refused. The REP socket answers a real
+// come back after the window closed); anything else is refused. The socket answers a real
 // ZeroMQ REQ client without ever blocking the caller; malformed requests get an error, never a
-// crash. The JSON reports have their fields.
+// crash. The JSON reports have their fields. Hostile clients (runtime/control/hostile_clients.h)
+// over ipc:// and tcp://: raw bytes, oddly framed messages (seeded fuzz), multi-frame requests,
+// frames over the bound, many clients at once — a legitimate request is answered after each.
+// The ipc:// socket is owner-only, and every accepted steer is logged.
 #include "trafgen/control.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
+#include <mutex>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 #include <zmq.hpp>
+
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <s6/log.h>
+#include "runtime/control/hostile_clients.h"
 
 #include "trafgen/report.h"
 #include "util/poll.h"
@@ -266,7 +279,7 @@ TEST(ControlSocketTest, AnswersAZeroMqRequesterWithoutBlocking) {
     ASSERT_TRUE(s6test::PollUntil([&] { return (got = (*server)->Poll()).has_value(); },
                                   std::chrono::seconds(5), std::chrono::milliseconds(1)));
     EXPECT_EQ(*got, request);
-    EXPECT_FALSE((*server)->Poll().has_value());  // REP: one request at a time
+    EXPECT_FALSE((*server)->Poll().has_value());  // one request at a time
     (*server)->Reply("reply to " + request);
     zmq::message_t reply;
     ASSERT_TRUE(req.recv(reply));
@@ -276,6 +289,191 @@ TEST(ControlSocketTest, AnswersAZeroMqRequesterWithoutBlocking) {
   auto bad = ControlSocket::Bind("bogus://nowhere");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("bogus://nowhere"), std::string::npos);
+}
+
+// A ControlSocket served from a thread of its own, as s6-trafgen's loop serves it: each
+// request is answered "reply to REQUEST" and remembered.
+class ServedSocket {
+ public:
+  explicit ServedSocket(const std::string& endpoint) {
+    auto s = ControlSocket::Bind(endpoint);
+    EXPECT_TRUE(s.ok()) << s.status();
+    socket_ = std::move(*s);
+    thread_ = std::thread([this] {
+      while (!stop_.load()) {
+        while (std::optional<std::string> r = socket_->Poll()) {
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            seen_.push_back(*r);
+          }
+          socket_->Reply("reply to " + *r);
+        }
+        malformed_.store(socket_->malformed());
+        std::this_thread::sleep_for(std::chrono::microseconds(200));  // the loop's other work
+      }
+    });
+  }
+  ~ServedSocket() {
+    stop_.store(true);
+    thread_.join();
+  }
+  const std::string& endpoint() const { return socket_->endpoint(); }
+  uint64_t malformed() const { return malformed_.load(); }
+  std::vector<std::string> seen() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_;
+  }
+
+ private:
+  std::unique_ptr<ControlSocket> socket_;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> malformed_{0};
+  std::mutex mu_;
+  std::vector<std::string> seen_;
+  std::thread thread_;
+};
+
+// One REQ exchange; "" when nothing came back in 5 s.
+std::string Call(zmq::context_t& ctx, const std::string& endpoint,
+                 const std::vector<std::string>& frames) {
+  zmq::socket_t req(ctx, zmq::socket_type::req);
+  req.set(zmq::sockopt::linger, 0);
+  req.set(zmq::sockopt::rcvtimeo, 5000);
+  req.connect(endpoint);
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    (void)req.send(zmq::buffer(frames[i]),
+                   i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+  }
+  zmq::message_t reply;
+  return req.recv(reply) ? reply.to_string() : std::string();
+}
+
+std::string IpcEndpoint(const std::string& name) {
+  return "ipc://" + ::testing::TempDir() + "/s6_control_" + std::to_string(::getpid()) + "_" +
+         name + ".ctl";
+}
+
+TEST(ControlSocketTest, IpcSocketIsOwnerOnly) {
+  const std::string endpoint = IpcEndpoint("mode");
+  auto server = ControlSocket::Bind(endpoint);
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_EQ(s6test::hostile::FileMode(s6test::hostile::IpcPath(endpoint)), 0600);
+}
+
+// Requests are one frame: a multi-frame request is refused before HandleControl sees it (a
+// `steer` hidden in one must not re-steer), and so is an empty one.
+TEST(ControlSocketTest, AMultiFrameRequestIsRefused) {
+  ServedSocket served(IpcEndpoint("frames"));
+  zmq::context_t ctx(1);
+  for (const std::vector<std::string>& frames :
+       std::vector<std::vector<std::string>>{{"steer 2", "x"}, {"status", ""}, {"", "status"}}) {
+    const std::string reply = Call(ctx, served.endpoint(), frames);
+    EXPECT_EQ(reply.rfind("error ", 0), 0u) << frames[0] << " -> '" << reply << "'";
+  }
+  EXPECT_EQ(Call(ctx, served.endpoint(), {"status"}), "reply to status");
+  EXPECT_EQ(served.seen(), std::vector<std::string>{"status"});
+}
+
+// Raw stream connections sending what is not a ZeroMQ request (some left open, silent or
+// half-way) never cost a legitimate request its answer; over ipc:// and tcp://.
+TEST(ControlSocketTest, RawBytesNeverCostALegitimateRequest) {
+  for (const std::string& endpoint : {IpcEndpoint("raw"), std::string("tcp://127.0.0.1:*")}) {
+    ServedSocket served(endpoint);
+    zmq::context_t ctx(1);
+    for (uint32_t seed = 1; seed <= 30; ++seed) {
+      const auto open = s6test::hostile::SendRawPayloads(served.endpoint(), seed);
+      ASSERT_EQ(Call(ctx, served.endpoint(), {"status"}), "reply to status")
+          << served.endpoint() << " seed " << seed;
+    }
+  }
+}
+
+// Seeded fuzz of oddly framed ZeroMQ messages; a legitimate request is answered after each
+// round, and what had no envelope, no body or several frames is counted, never handled.
+TEST(ControlSocketTest, OddlyFramedClientsAreDroppedOrRefusedAndCounted) {
+  for (const std::string& endpoint : {IpcEndpoint("odd"), std::string("tcp://127.0.0.1:*")}) {
+    ServedSocket served(endpoint);
+    zmq::context_t ctx(1);
+    int must_count = 0;
+    for (uint32_t seed = 1; seed <= 10; ++seed) {
+      const s6test::hostile::OddTraffic t =
+          s6test::hostile::OddClients(ctx, served.endpoint(), seed, 30, /*max_frames=*/1);
+      must_count += t.without_delimiter + t.refused;
+      ASSERT_EQ(Call(ctx, served.endpoint(), {"status"}), "reply to status") << "seed " << seed;
+    }
+    EXPECT_TRUE(
+        s6test::PollUntil([&] { return served.malformed() >= static_cast<uint64_t>(must_count); },
+                          std::chrono::seconds(10)))
+        << served.malformed() << " counted, want >= " << must_count;
+  }
+}
+
+// A frame over kMaxRequestBytes closes the sender's connection; the next client is answered.
+TEST(ControlSocketTest, AFrameOverTheBoundClosesThatConnection) {
+  ServedSocket served(IpcEndpoint("big"));
+  zmq::context_t ctx(1);
+  zmq::socket_t big(ctx, zmq::socket_type::dealer);
+  big.set(zmq::sockopt::linger, 0);
+  big.connect(served.endpoint());
+  const std::string huge(static_cast<std::size_t>(ControlSocket::kMaxRequestBytes) + 1, 's');
+  EXPECT_TRUE(s6test::hostile::DisconnectedBy(
+      ctx, big,
+      [&] {
+        (void)big.send(zmq::buffer(std::string()), zmq::send_flags::sndmore);
+        (void)big.send(zmq::buffer(huge), zmq::send_flags::none);
+      },
+      std::chrono::seconds(10)));
+  EXPECT_EQ(Call(ctx, served.endpoint(), {"status"}), "reply to status");
+}
+
+// Many clients at once, each with a request in flight: each gets the answer to its own.
+TEST(ControlSocketTest, ManyClientsAtOnceAreAllAnswered) {
+  ServedSocket served(IpcEndpoint("many"));
+  zmq::context_t ctx(1);
+  std::vector<zmq::socket_t> clients;
+  for (int i = 0; i < 32; ++i) {
+    clients.emplace_back(ctx, zmq::socket_type::req);
+    clients.back().set(zmq::sockopt::linger, 0);
+    clients.back().set(zmq::sockopt::rcvtimeo, 5000);
+    clients.back().connect(served.endpoint());
+  }
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    ASSERT_TRUE(
+        clients[i].send(zmq::buffer("mark-begin w" + std::to_string(i)), zmq::send_flags::none));
+  }
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    zmq::message_t reply;
+    ASSERT_TRUE(clients[i].recv(reply)) << "client " << i << " got no reply";
+    EXPECT_EQ(reply.to_string(), "reply to mark-begin w" + std::to_string(i));
+  }
+}
+
+// Every accepted steer is logged with the new and the old active set; a refused one (any ID
+// wrong, wherever it stands) changes nothing and logs nothing.
+TEST(ControlTest, AcceptedSteersAreLoggedRefusedOnesChangeNothing) {
+  auto stream = std::make_shared<std::ostringstream>();
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(*stream);
+  const std::shared_ptr<spdlog::logger> log = log::Get("trafgen");
+  const spdlog::level::level_enum level = log->level();
+  log->set_level(spdlog::level::info);
+  log->sinks().push_back(sink);
+  Steering steering({1});
+  Tracker tracker;
+  const std::vector<LinkState> links = {{1, true, 0}, {2, false, 0}, {3, true, 0}};
+  auto run = [&](std::string_view r) {
+    return HandleControl(r, steering, tracker, links, 2'000'000'000, 1'000'000'000);
+  };
+  for (const char* refused :
+       {"steer 3 x", "steer 3 4", "steer 3 2", "steer 1 3 -1", "steer 3 99999999999"}) {
+    EXPECT_EQ(run(refused).rfind("error ", 0), 0u) << refused;
+    EXPECT_EQ(steering.instances(), std::vector<uint32_t>{1}) << refused << " changed the set";
+  }
+  EXPECT_EQ(stream->str().find("steer"), std::string::npos) << stream->str();
+  EXPECT_EQ(run("steer 3 1"), "ok");
+  log->sinks().pop_back();
+  log->set_level(level);
+  EXPECT_NE(stream->str().find("steer: active instances now 1,3 (were 1)"), std::string::npos)
+      << stream->str();
 }
 
 }  // namespace

@@ -98,6 +98,7 @@ TEST(SummaryTest, TotalsLinksConfigAndWindows) {
                                            {"sent", 60},
                                            {"received", 59},
                                            {"tx_dropped", 7},
+                                           {"backlog_unsent", 2},
                                            {"backlog_max", 10}}));
   EXPECT_EQ(s["links"][1]["id"], 2);
   EXPECT_EQ(s["links"][1]["active"], false);

@@ -7,7 +7,11 @@
 // scale-out: a cluster of its own with another public address, so only steering is under
 // test), `status` sees the link come up, `steer 1 2` spreads the flows, and at the end both
 // links carried traffic and nothing was lost. A second test replays a vendored capture through
-// one instance with Pareto arrivals: every probed packet comes back with its trailer.
+// one instance with Pareto arrivals: every probed packet comes back with its trailer. A third
+// throws hostile control traffic (runtime/control/hostile_clients.h: raw bytes that are not
+// ZMTP, oddly framed ZeroMQ messages, seeded) at both processes' control sockets during a run:
+// each legitimate request after it is answered, both socket files are owner-only, an accepted
+// steer appears in trafgen's log, and no packet is lost.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +25,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "runtime/control/hostile_clients.h"
 #include "util/process.h"
 #include "util/run.h"
 
@@ -221,6 +226,64 @@ TEST(TrafgenControlTest, StatusWindowsAndSteeringToAnInstanceStartedMidRun) {
   EXPECT_TRUE(j.contains("t_ms") && j["t_ms"].is_number_integer()) << last;
   EXPECT_TRUE(j.contains("/instances/1/sent"_json_pointer)) << last;
   EXPECT_TRUE(j.contains("/instances/2/sent"_json_pointer)) << last;
+  if (std::getenv("KEEP") == nullptr) std::filesystem::remove_all(dir);
+}
+
+TEST(TrafgenControlTest, HostileControlTrafficNeverCostsALegitimateRequest) {
+  const std::string dir = "/tmp/s6-tghostile-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string tg_endpoint = "ipc://" + dir + "/trafgen.ctl";
+  const std::string inst_endpoint = "ipc://" + dir + "/1.ctl";
+  const pid_t tg = Launch(
+      {S6_TRAFGEN_BIN, "--instance", "1=" + dir + "/1.memif", "--control", tg_endpoint, "--rate",
+       "1000", "--flows", "50", "--duration", "10", "--drain-ms", "1000", "--ready-file",
+       dir + "/ready", "--json", dir + "/summary.json", "--dpdk-memory", "128"},
+      dir + "/trafgen.log");
+  ASSERT_GT(tg, 0);
+  ASSERT_TRUE(Ready(dir)) << ReadFile(dir + "/trafgen.log");
+  const pid_t inst[1] = {
+      Launch({S6_NAT_INSTANCE_BIN, "--id", "1", "--endpoint", "ipc://" + dir + "/1.zmq",
+              "--members", "1", "--port", "memif:" + dir + "/1.memif:client", "--dpdk-memory",
+              "128", "--control", inst_endpoint, "--", "--public-ip", "203.0.113.7"},
+             dir + "/instance1.log")};
+  ASSERT_GT(inst[0], 0);
+  ControlClient tgc(tg_endpoint);
+  ASSERT_TRUE(PollUntil([&] { return JsonInt(tgc.Call("status"), "/sent") > 0; }, 20s, 50ms))
+      << ReadFile(dir + "/trafgen.log");
+  ASSERT_TRUE(PollUntil([&] { return std::filesystem::exists(dir + "/1.ctl"); }, 20s));
+  ControlClient ic(inst_endpoint);
+  ASSERT_EQ(ic.Call("progress").rfind("ok {", 0), 0u) << ReadFile(dir + "/instance1.log");
+  EXPECT_EQ(s6test::hostile::FileMode(dir + "/trafgen.ctl"), 0600);
+  EXPECT_EQ(s6test::hostile::FileMode(dir + "/1.ctl"), 0600);
+
+  zmq::context_t zmq(1);
+  for (uint32_t seed = 1; seed <= 10; ++seed) {
+    {
+      const auto raw_tg = s6test::hostile::SendRawPayloads(tg_endpoint, seed);
+      const auto raw_inst = s6test::hostile::SendRawPayloads(inst_endpoint, seed);
+      s6test::hostile::OddClients(zmq, tg_endpoint, seed, 20, 1);
+      s6test::hostile::OddClients(zmq, inst_endpoint, seed, 20, 1028);
+      const std::string status = tgc.Call("status");
+      ASSERT_GT(JsonInt(status, "/sent"), 0) << "seed " << seed << ": '" << status << "'";
+      const std::string progress = ic.Call("progress");
+      ASSERT_EQ(progress.rfind("ok {", 0), 0u) << "seed " << seed << ": '" << progress << "'";
+    }
+  }
+  EXPECT_EQ(tgc.Call("steer 1"), "ok");
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        return ReadFile(dir + "/trafgen.log").find("steer: active instances now 1 (were 1)") !=
+               std::string::npos;
+      },
+      5s))
+      << ReadFile(dir + "/trafgen.log");
+
+  s6test::FinishRun(tg, inst, dir);
+  if (HasFatalFailure()) return;
+  const std::string summary = ReadFile(dir + "/summary.json");
+  EXPECT_GT(JsonInt(summary, "/sent"), 0) << summary;
+  EXPECT_EQ(JsonInt(summary, "/lost"), 0) << summary;
   if (std::getenv("KEEP") == nullptr) std::filesystem::remove_all(dir);
 }
 
