@@ -33,6 +33,21 @@
 
 namespace {
 
+// After a run: the socket files of its workdir are removed (nothing listens on them any more),
+// and with `whole` the workdir itself (a default one, after a clean run: nothing to look at).
+// A failed run keeps its logs, which the summary points to.
+void CleanUp(const std::string& workdir, bool whole) {
+  std::error_code ec;
+  if (whole) {
+    std::filesystem::remove_all(workdir, ec);
+    return;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(workdir, ec)) {
+    std::error_code type_ec;
+    if (entry.is_socket(type_ec)) std::filesystem::remove(entry.path(), type_ec);
+  }
+}
+
 int Run(const s6::ctl::RunOptions& run) {
   s6::StatusOr<s6::ctl::Binaries> binaries =
       s6::ctl::ResolveBinaries(run, s6::ctl::DefaultSearchPath(run.bin_dir));
@@ -44,12 +59,18 @@ int Run(const s6::ctl::RunOptions& run) {
       run.workdir.empty() ? "/tmp/s6ctl-" + std::to_string(::getpid()) : run.workdir;
   std::error_code ec;
   std::filesystem::create_directories(workdir, ec);
-  if (ec) {
-    s6::log::Get("ctl")->error("cannot create {}: {}", workdir, ec.message());
-    return 1;
+  if (ec) {  // e.g. a file of that name: an operator's mistake, found before anything ran
+    std::fprintf(stderr, "s6ctl: --workdir: cannot create '%s': %s\n", workdir.c_str(),
+                 ec.message().c_str());
+    return 2;
   }
-  s6::ctl::ClusterRun cluster(run, std::move(*binaries), workdir);
-  return cluster.Run();
+  int rc = 0;
+  {
+    s6::ctl::ClusterRun cluster(run, std::move(*binaries), workdir);
+    rc = cluster.Run();
+  }  // every process and socket of the run is gone here
+  if (!run.keep) CleanUp(workdir, /*whole=*/run.workdir.empty() && rc == 0);
+  return rc;
 }
 
 int Attach(const s6::ctl::Config& config) {

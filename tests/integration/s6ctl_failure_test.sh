@@ -5,7 +5,9 @@
 #   the signal, shows the end of its log, counts what its link refused or never sent, and
 #   instances_at_end drops to the survivors;
 # - an instance stopped (SIGSTOP) for 3 s: exit status 1 and a stall of that instance;
-# - s6ctl itself killed with SIGKILL: its instances and s6-trafgen die with it.
+# - s6ctl itself killed with SIGKILL: its instances and s6-trafgen die with it;
+# - after a run no socket file is left in its workdir and the attach pointer is gone; a workdir
+#   that is a file is a usage error.
 set -uo pipefail
 s6ctl=$1
 dir=$(mktemp -d /tmp/s6ctl-failure-XXXXXX)
@@ -42,6 +44,18 @@ jq -e '.instances_at_end == 1
   and (.lost + .link_refused + .link_unsent) > 0
   and any(.errors[]; test("instance 2.s link"))' "$dir/kill.json" >/dev/null ||
   fail "the summary hides the killed instance: $(jq -c '{instances_at_end, lost, link_refused, link_unsent, errors}' "$dir/kill.json")"
+
+# The failed run kept its logs, not its sockets; the per-user attach pointer is gone.
+[ -s "$dir/kill/instance2.log" ] || fail "the failed run's logs are gone"
+left=$(find "$dir/kill" -type s)
+[ -z "$left" ] || fail "socket files left behind: $left"
+latest="/tmp/s6ctl-latest-$(id -u)"
+if [ -e "$latest" ] && grep -qx "$dir/kill" "$latest"; then fail "$latest points at a finished run"; fi
+"$s6ctl" run --app nat --instances 1 --duration 1 --flows 1 --rate 1 --workdir /etc/passwd \
+  >/dev/null 2>"$dir/file.err"
+rc=$?
+[ "$rc" -eq 2 ] && [ "$(wc -l <"$dir/file.err")" -eq 1 ] ||
+  fail "a workdir that is a file gave exit $rc: $(cat "$dir/file.err")"
 
 run stop
 pid=$(instance_pid "$dir/stop" 1)

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <s6/codec.h>
+#include "transport/bind_owner_only.h"
 
 namespace s6::control {
 namespace {
@@ -132,31 +133,6 @@ Status CheckPrepare(Instance& instance, const keyspace::SlotTable& current,
   return OkStatus();
 }
 
-// Binds `socket` to `endpoint`; an ipc:// socket file is created owner-only (0600).
-Status BindOwnerOnly(zmq::socket_t& socket, const std::string& endpoint) {
-  const bool ipc_file =
-      endpoint.rfind("ipc://", 0) == 0 && endpoint.size() > 6 && endpoint[6] != '@';
-  if (!ipc_file) {
-    socket.bind(endpoint);
-    return OkStatus();
-  }
-  // Owner-only from the first instant (umask), and exactly 0600 afterwards (chmod).
-  const mode_t old_mask = ::umask(077);
-  try {
-    socket.bind(endpoint);
-  } catch (...) {
-    ::umask(old_mask);
-    throw;
-  }
-  ::umask(old_mask);
-  const std::string bound = socket.get(zmq::sockopt::last_endpoint);
-  const std::string path = bound.rfind("ipc://", 0) == 0 ? bound.substr(6) : endpoint.substr(6);
-  if (::chmod(path.c_str(), 0600) != 0) {
-    return UnavailableError("cannot make " + path + " owner-only: " + std::strerror(errno));
-  }
-  return OkStatus();
-}
-
 }  // namespace
 
 StatusOr<std::unique_ptr<RequestServer>> RequestServer::Bind(zmq::context_t& context,
@@ -169,7 +145,7 @@ StatusOr<std::unique_ptr<RequestServer>> RequestServer::Bind(zmq::context_t& con
     s.set(zmq::sockopt::rcvhwm, limits.queued_per_peer);
     s.set(zmq::sockopt::router_mandatory, false);  // a reply to a gone client is dropped
     s.set(zmq::sockopt::handshake_ivl, 5000);      // a silent connection is closed
-    S6_RETURN_IF_ERROR(BindOwnerOnly(s, endpoint));
+    S6_RETURN_IF_ERROR(transport::BindOwnerOnly(s, endpoint));
     std::string bound = s.get(zmq::sockopt::last_endpoint);
     if (bound.empty()) bound = endpoint;  // inproc:// reports nothing
     return std::unique_ptr<RequestServer>(

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ctl/attach.h"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <exception>
 #include <filesystem>
@@ -104,6 +106,8 @@ bool AttachServer::Poll(const Handler& handler) {
 }
 
 uint64_t AttachServer::malformed() const { return server_->malformed(); }
+
+std::string LatestRunFile() { return "/tmp/s6ctl-latest-" + std::to_string(::getuid()); }
 
 StatusOr<std::string> ResolveAttachDir(const std::string& explicit_dir,
                                        const std::string& latest_file) {

@@ -6,7 +6,7 @@
 //
 // Theory of operation
 // -------------------
-// A run binds ipc://DIR/s6ctl.ctl and records DIR in /tmp/s6ctl-latest, so an operator in
+// A run binds ipc://DIR/s6ctl.ctl and records DIR in /tmp/s6ctl-latest-UID, so an operator in
 // another terminal needs no arguments to reach the latest run. A request is one text frame
 // (`status`, `scale-out`, `scale-in`, `kill ID`); the reply is one frame, `ok ...` or
 // `error ...` (docs/protocol.md §3.3). AttachServer::Poll never blocks: the run's main loop (and
@@ -36,8 +36,10 @@
 
 namespace s6::ctl {
 
-/// Where a run records its directory for attaching clients.
-inline constexpr char kLatestRunFile[] = "/tmp/s6ctl-latest";
+/// Where a run records its directory for attaching clients: one file per user
+/// (/tmp/s6ctl-latest-UID), so `s6ctl kill N` never reaches another user's run; the run
+/// removes it when it ends.
+std::string LatestRunFile();
 
 struct AttachRequest {
   enum class Kind { kStatus, kScaleOut, kScaleIn, kKill };
@@ -79,7 +81,7 @@ class AttachServer {
 /// The directory of the run to attach to: `explicit_dir`, or the one recorded in
 /// `latest_file`; NotFound (naming it) when there is no run socket there.
 StatusOr<std::string> ResolveAttachDir(const std::string& explicit_dir,
-                                       const std::string& latest_file = kLatestRunFile);
+                                       const std::string& latest_file = LatestRunFile());
 
 /// Sends `request` to the run in `dir` and returns the reply's text after "ok ";
 /// an "error" reply or no reply within `timeout` is an error.

@@ -101,12 +101,15 @@ void AddRunOptions(CLI::App& run, Bindings& b) {
   run.add_option("--workdir", r.workdir,
                  "logs, stats files and sockets of the run (default: /tmp/s6ctl-PID)");
   run.add_flag("--quiet", r.quiet, "no live table, only the summary");
+  run.add_flag("--keep", r.keep,
+               "keep the workdir as it is after the run (default: its sockets are removed, and "
+               "a default workdir too when the run was clean)");
   run.footer(kFooter);
 }
 
 void AddAttachOptions(CLI::App& sub, Bindings& b) {
   sub.add_option("--workdir", b.config.attach.workdir,
-                 "the run's directory (default: the latest run's, from /tmp/s6ctl-latest)");
+                 "the run's directory (default: the latest run's, from /tmp/s6ctl-latest-UID)");
 }
 
 // CLI11's messages are one line already; keep it so whatever they contain.

@@ -55,6 +55,7 @@ struct RunOptions {
   std::string bin_dir;
   std::string workdir;  ///< empty: /tmp/s6ctl-PID
   bool quiet = false;
+  bool keep = false;  ///< keep the workdir's sockets (and a default workdir) after the run
   std::vector<std::string> app_args;  ///< after `--`
 
   /// The app's name for messages: --app, or the file name of --app-binary.

@@ -75,7 +75,12 @@ int ClusterRun::Run() {
     return 1;
   }
   attach_ = std::move(*attach);
-  std::ofstream(kLatestRunFile) << layout_.dir() << "\n";
+  {
+    std::ofstream latest(LatestRunFile(), std::ios::trunc);
+    latest << layout_.dir() << "\n";
+    latest.close();
+    if (!latest) log_->warn("cannot write {}: attach with --workdir", LatestRunFile());
+  }
 
   if (const Status st = launcher_.StartTrafgen(o_.MaxLinks()); !st.ok()) {
     log_->error("{}", st.message());
@@ -232,6 +237,12 @@ void ClusterRun::Finish(int trafgen_status) {
   for (int id : launcher_.started()) {
     in.instance_stats.emplace_back(
         id, ReadInstanceStats(layout_.StatsFile(id), "instance " + std::to_string(id) + " stats"));
+  }
+  // The attach pointer points only at a live run.
+  if (const StatusOr<std::string> latest = ReadFile(LatestRunFile());
+      latest.ok() && *latest == layout_.dir() + "\n") {
+    std::error_code ec;
+    std::filesystem::remove(LatestRunFile(), ec);
   }
   const Json summary = BuildSummary(in);
   // The summary may have found more (unreadable results): they count as the run's errors.

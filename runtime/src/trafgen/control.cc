@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 
 #include <s6/log.h>
+#include "transport/bind_owner_only.h"
 
 namespace s6::trafgen {
 namespace {
@@ -118,34 +119,6 @@ std::string HandleControl(std::string_view request, Steering& steering, Tracker&
   }
 }
 
-namespace {
-
-// Binds `socket` to `endpoint`; an ipc:// socket file is created owner-only (0600).
-s6::Status BindOwnerOnly(zmq::socket_t& socket, const std::string& endpoint) {
-  const bool ipc_file =
-      endpoint.rfind("ipc://", 0) == 0 && endpoint.size() > 6 && endpoint[6] != '@';
-  if (!ipc_file) {
-    socket.bind(endpoint);
-    return s6::OkStatus();
-  }
-  const mode_t old_mask = ::umask(077);  // owner-only from the first instant
-  try {
-    socket.bind(endpoint);
-  } catch (...) {
-    ::umask(old_mask);
-    throw;
-  }
-  ::umask(old_mask);
-  const std::string bound = socket.get(zmq::sockopt::last_endpoint);
-  const std::string path = bound.rfind("ipc://", 0) == 0 ? bound.substr(6) : endpoint.substr(6);
-  if (::chmod(path.c_str(), 0600) != 0) {
-    return s6::UnavailableError("cannot make " + path + " owner-only: " + std::strerror(errno));
-  }
-  return s6::OkStatus();
-}
-
-}  // namespace
-
 struct ControlSocket::Impl {
   zmq::context_t context{1};
   zmq::socket_t socket{context, zmq::socket_type::router};
@@ -180,7 +153,7 @@ StatusOr<std::unique_ptr<ControlSocket>> ControlSocket::Bind(const std::string& 
     impl->socket.set(zmq::sockopt::rcvhwm, 16);
     impl->socket.set(zmq::sockopt::router_mandatory, false);  // replies to gone clients dropped
     impl->socket.set(zmq::sockopt::handshake_ivl, 5000);      // silent connections closed
-    if (const s6::Status st = BindOwnerOnly(impl->socket, endpoint); !st.ok()) {
+    if (const s6::Status st = s6::transport::BindOwnerOnly(impl->socket, endpoint); !st.ok()) {
       return InvalidArgumentError("cannot bind control endpoint '" + endpoint +
                                   "': " + std::string(st.message()));
     }

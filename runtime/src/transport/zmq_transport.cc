@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "transport/zmq_transport.h"
+#include "transport/bind_owner_only.h"
 
 #include <cerrno>
 #include <cinttypes>
@@ -107,6 +108,7 @@ Status ZmqTransport::Start() {
     pull.set(zmq::sockopt::linger, options_.linger_ms);
     pull.set(zmq::sockopt::rcvhwm, options_.recv_hwm);
     pull.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(options_.max_batch_bytes));
+    S6_RETURN_IF_ERROR(CheckIpcEndpointFree(bind_endpoint_));
     pull.bind(bind_endpoint_);
     endpoint_ = pull.get(zmq::sockopt::last_endpoint);
     pull_ = std::move(pull);

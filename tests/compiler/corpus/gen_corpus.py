@@ -221,7 +221,20 @@ class StringTy(Ty):
         return True
 
 
-class StdArrayTy(Ty):
+class OfOneTy(Ty):
+    """A type made of elements of one type `self.t`: canonical, ordered and floaty as they are."""
+
+    def canonical(self):
+        return self.t.canonical()
+
+    def ordered(self):
+        return self.t.ordered()
+
+    def floaty(self):
+        return self.t.floaty()
+
+
+class StdArrayTy(OfOneTy):
     def __init__(self, t, n):
         self.t, self.n = t, n
 
@@ -233,14 +246,6 @@ class StdArrayTy(Ty):
             return self.cpp() + "{}"
         return "%s{{%s}}" % (self.cpp(), ", ".join(self.t.expr(g, mode) for _ in range(self.n)))
 
-    def canonical(self):
-        return self.t.canonical()
-
-    def ordered(self):
-        return self.t.ordered()
-
-    def floaty(self):
-        return self.t.floaty()
 
 
 class CArrayTy(Ty):
@@ -356,7 +361,7 @@ class SetTy(Ty):
         return self.k.floaty()
 
 
-class OptionalTy(Ty):
+class OptionalTy(OfOneTy):
     def __init__(self, t):
         self.t = t
 
@@ -368,14 +373,6 @@ class OptionalTy(Ty):
             return self.cpp() + "()"
         return "%s(std::in_place, %s)" % (self.cpp(), self.t.expr(g, mode))
 
-    def canonical(self):
-        return self.t.canonical()
-
-    def ordered(self):
-        return self.t.ordered()
-
-    def floaty(self):
-        return self.t.floaty()
 
 
 class TupleTy(Ty):

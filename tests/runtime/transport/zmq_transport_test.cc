@@ -6,9 +6,13 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -20,6 +24,7 @@
 #include <zmq.hpp>
 
 #include <s6/bytes.h>
+#include "transport/bind_owner_only.h"
 
 // Instance ids are a strong type; `2_id` keeps the tests readable.
 constexpr s6::InstanceId operator""_id(unsigned long long v) {
@@ -783,6 +788,42 @@ TEST(TransportStatsTest, JsonHasEveryCounter) {
 
 INSTANTIATE_TEST_SUITE_P(AllKinds, ZmqTransportTest,
                          ::testing::Values(Kind::kInproc, Kind::kIpc, Kind::kTcp), KindName);
+
+}  // namespace
+}  // namespace s6::transport
+
+namespace s6::transport {
+namespace {
+
+// Binding an ipc:// path unlinks the file there: a second process given a live process's
+// endpoint must be refused, not take the socket over; a stale file (its process gone) is fine.
+TEST(IpcEndpointTest, ALiveEndpointIsNotTakenOver) {
+  char tmpl[] = "/tmp/s6-ipc-live-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string endpoint = std::string("ipc://") + tmpl + "/1.sock";
+  auto first = std::make_unique<ZmqTransport>(InstanceId{1}, endpoint, ZmqTransport::Options{});
+  ASSERT_TRUE(first->Start().ok());
+  ZmqTransport second(InstanceId{2}, endpoint, ZmqTransport::Options{});
+  const Status st = second.Start();
+  EXPECT_EQ(st.code(), StatusCode::kFailedPrecondition) << st;
+  EXPECT_NE(st.message().find("in use by another process"), std::string::npos) << st;
+  EXPECT_TRUE(CheckIpcEndpointFree("ipc://" + std::string(tmpl) + "/none.sock").ok());
+  EXPECT_TRUE(CheckIpcEndpointFree("tcp://127.0.0.1:1").ok());
+
+  // A stale socket file: bound by a listener that is gone without unlinking it.
+  const std::string stale = std::string(tmpl) + "/stale.sock";
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, stale.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ::close(fd);  // never listened: connecting is refused
+  EXPECT_TRUE(CheckIpcEndpointFree("ipc://" + stale).ok());
+  ZmqTransport third(InstanceId{3}, "ipc://" + stale, ZmqTransport::Options{});
+  EXPECT_TRUE(third.Start().ok());
+  first.reset();
+  std::filesystem::remove_all(tmpl);
+}
 
 }  // namespace
 }  // namespace s6::transport
