@@ -6,6 +6,7 @@
 #   instances_at_end drops to the survivors;
 # - an instance stopped (SIGSTOP) for 3 s: exit status 1 and a stall of that instance;
 # - s6ctl itself killed with SIGKILL: its instances and s6-trafgen die with it;
+# - with every instance gone, the run stops at once;
 # - after a run no socket file is left in its workdir and the attach pointer is gone; a workdir
 #   that is a file is a usage error.
 set -uo pipefail
@@ -69,6 +70,21 @@ rc=$?
 [ "$rc" -eq 1 ] || fail "a run with a stopped instance exited $rc: $(cat "$dir/stop.out")"
 jq -e 'any(.errors[]; test("^instance 1 stalled at [0-9.]+ s \\(no stats written\\) for [0-9.]+ s"))' \
   "$dir/stop.json" >/dev/null || fail "no stall reported: $(jq -c .errors "$dir/stop.json")"
+
+# Every instance gone: the run stops then, not at --duration (30 s).
+"$s6ctl" run --app nat --instances 1 --duration 30 --flows 100 --rate 1000 --quiet \
+  --summary-json "$dir/alone.json" --workdir "$dir/alone" >"$dir/alone.out" 2>&1 &
+run_pid=$!
+pid=$(instance_pid "$dir/alone" 1)
+[ -n "$pid" ] || fail "instance 1 never ran: $(cat "$dir/alone.out")"
+started=$SECONDS
+kill -9 "$pid"
+wait "$run_pid"
+rc=$?
+[ "$rc" -eq 1 ] && [ $((SECONDS - started)) -lt 20 ] ||
+  fail "with no instance left, s6ctl exited $rc after $((SECONDS - started)) s"
+jq -e 'any(.errors[]; test("^every instance has exited: the run stopped at"))' "$dir/alone.json" \
+  >/dev/null || fail "no word of the empty cluster: $(jq -c .errors "$dir/alone.json")"
 
 run orphan
 pid=$(instance_pid "$dir/orphan" 1)

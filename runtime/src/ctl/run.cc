@@ -115,6 +115,14 @@ int ClusterRun::Run() {
     trafgen_status = launcher_.PollTrafgen();
     NoteExited();
     if (Interrupted()) {
+      stopped_early_ = true;
+      trafgen_status = launcher_.StopTrafgen();
+      break;
+    }
+    if (launcher_.instances().empty()) {
+      stopped_early_ = true;  // nothing left to send to: don't wait out --duration
+      errors_.push_back(Format("every instance has exited: the run stopped at %.1f s", Elapsed()));
+      log_->warn("{}", errors_.back());
       trafgen_status = launcher_.StopTrafgen();
       break;
     }
@@ -140,10 +148,7 @@ bool ClusterRun::WaitTrafficStarted() {
   for (;;) {
     NoteExited();
     if (Interrupted()) return false;
-    if (launcher_.instances().empty()) {
-      errors_.push_back("no instance is running: traffic can't start");
-      return false;
-    }
+    if (launcher_.instances().empty()) return false;  // the main loop says so and stops
     StatusOr<std::string> reply = launcher_.trafgen().CallRaw({"status"});
     if (reply.ok()) {
       const StatusOr<TrafgenStatus> tg = ParseTrafgenStatus(*reply);
@@ -193,7 +198,7 @@ void ClusterRun::WatchStalls() {
 }
 
 void ClusterRun::Finish(int trafgen_status) {
-  const bool interrupted = interrupted_;
+  const bool interrupted = stopped_early_;  // s6ctl stopped trafgen itself
   for (const Event& e : queue_.pending()) {
     errors_.push_back(std::string(KindName(e.kind)) + " at " + FormatNumber(e.at_s) +
                       " s did not run: the traffic ended first");

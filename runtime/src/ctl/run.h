@@ -88,6 +88,7 @@ class ClusterRun {
   std::vector<std::string> errors_;
   int signal_fd_ = -1;  // SIGINT/SIGTERM, blocked and read here (see Run)
   bool interrupted_ = false;
+  bool stopped_early_ = false;  // s6ctl stopped s6-trafgen (a signal, or no instance left)
   StallWatch stalls_;
   Clock::time_point next_stall_check_;
   std::vector<Json> events_;
