@@ -25,6 +25,7 @@ import copy
 import json
 import os
 import random
+import re
 import struct
 import sys
 
@@ -1758,8 +1759,9 @@ def mutate(g, c, mutation):
         p = next(p for p in m.params if p.named)
         old, new = p.name, p.name + "_renamed"
         p.name = new
-        m.body = [l.replace(old + ";", new + ";").replace("(" + old + ")", "(" + new + ")")
-                  for l in m.body]
+        # Every use of the parameter (`*out = ...`, `f(out)`, `out;`), not a member of that name.
+        use = re.compile(r"(?<![\w.>])" + re.escape(old) + r"\b")
+        m.body = [use.sub(new, l) for l in m.body]
         return True
     if mutation == "field-initializer":
         fs = [f for f in own if isinstance(f.ty, IntTy)]
