@@ -198,12 +198,11 @@ void ClusterRun::WatchStalls() {
 }
 
 void ClusterRun::Finish(int trafgen_status) {
-  const bool interrupted = stopped_early_;  // s6ctl stopped trafgen itself
   for (const Event& e : queue_.pending()) {
     errors_.push_back(std::string(KindName(e.kind)) + " at " + FormatNumber(e.at_s) +
                       " s did not run: the traffic ended first");
   }
-  if (!interrupted && !ExitedCleanly(trafgen_status)) {
+  if (!stopped_early_ && !ExitedCleanly(trafgen_status)) {
     errors_.push_back("s6-trafgen failed (" + DescribeWaitStatus(trafgen_status) + "); see " +
                       layout_.TrafgenLog());
   }

@@ -269,4 +269,21 @@ bool DisconnectedBy(zmq::context_t& zmq, zmq::socket_t& socket, Action&& action,
   return seen;
 }
 
+// Whether one request whose body frame is `bytes` long (over the server's bound) makes the
+// server close that client's connection.
+inline bool OversizedRequestDisconnects(zmq::context_t& zmq, const std::string& endpoint,
+                                        std::size_t bytes) {
+  zmq::socket_t big(zmq, zmq::socket_type::dealer);
+  big.set(zmq::sockopt::linger, 0);
+  big.connect(endpoint);
+  const std::string huge(bytes, 'x');
+  return DisconnectedBy(
+      zmq, big,
+      [&] {
+        (void)big.send(zmq::buffer(std::string()), zmq::send_flags::sndmore);
+        (void)big.send(zmq::buffer(huge), zmq::send_flags::none);
+      },
+      std::chrono::seconds(10));
+}
+
 }  // namespace s6test::hostile

@@ -219,17 +219,8 @@ TEST_F(AttachServerTest, HostileClientsNeverCostALegitimateRequest) {
 TEST_F(AttachServerTest, AFrameOverTheBoundClosesThatConnection) {
   const std::string endpoint = "ipc://" + (dir_ / "s6ctl.ctl").string();
   Serving serving(*server_, [](const AttachRequest& r) { return "ok did " + r.ToText(); });
-  zmq::socket_t big(zmq_, zmq::socket_type::dealer);
-  big.set(zmq::sockopt::linger, 0);
-  big.connect(endpoint);
-  const std::string huge(static_cast<std::size_t>(AttachServer::kMaxRequestBytes) + 1, 's');
-  EXPECT_TRUE(s6test::hostile::DisconnectedBy(
-      zmq_, big,
-      [&] {
-        (void)big.send(zmq::buffer(std::string()), zmq::send_flags::sndmore);
-        (void)big.send(zmq::buffer(huge), zmq::send_flags::none);
-      },
-      10000ms));
+  EXPECT_TRUE(s6test::hostile::OversizedRequestDisconnects(
+      zmq_, endpoint, static_cast<std::size_t>(AttachServer::kMaxRequestBytes) + 1));
   const StatusOr<std::string> r =
       SendAttachRequest(dir_.string(), AttachRequest{AttachRequest::Kind::kStatus, 0}, 5000ms);
   EXPECT_TRUE(r.ok()) << r.status();

@@ -412,17 +412,8 @@ TEST(ControlSocketTest, OddlyFramedClientsAreDroppedOrRefusedAndCounted) {
 TEST(ControlSocketTest, AFrameOverTheBoundClosesThatConnection) {
   ServedSocket served(IpcEndpoint("big"));
   zmq::context_t ctx(1);
-  zmq::socket_t big(ctx, zmq::socket_type::dealer);
-  big.set(zmq::sockopt::linger, 0);
-  big.connect(served.endpoint());
-  const std::string huge(static_cast<std::size_t>(ControlSocket::kMaxRequestBytes) + 1, 's');
-  EXPECT_TRUE(s6test::hostile::DisconnectedBy(
-      ctx, big,
-      [&] {
-        (void)big.send(zmq::buffer(std::string()), zmq::send_flags::sndmore);
-        (void)big.send(zmq::buffer(huge), zmq::send_flags::none);
-      },
-      std::chrono::seconds(10)));
+  EXPECT_TRUE(s6test::hostile::OversizedRequestDisconnects(
+      ctx, served.endpoint(), static_cast<std::size_t>(ControlSocket::kMaxRequestBytes) + 1));
   EXPECT_EQ(Call(ctx, served.endpoint(), {"status"}), "reply to status");
 }
 
